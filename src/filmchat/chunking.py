@@ -51,8 +51,17 @@ class Chunk:
     section: str | None  # the heading line as written ("3. Hope"), None when the section had none
 
     def embed_text(self) -> str:
-        """What the encoders see: the passage with its film as context (the citation stays exact)."""
+        """The passage with its film as context (the citation stays exact)."""
         return f"{self.film}: {self.text}" if self.film else self.text
+
+    def lexical_text(self) -> str:
+        """What BM25 indexes: the article's title too, since a listicle's headline says what all its films share."""
+        return f"{self.title}\n{self.embed_text()}"
+
+    def sentence_text(self, span: tuple[int, int]) -> str:
+        """What the dense encoder sees for one sentence: the sentence with its film as context."""
+        t = self.text[span[0]:span[1]]
+        return f"{self.film}: {t}" if self.film else t
 
 
 @dataclass
@@ -205,6 +214,24 @@ def _pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, 
             b -= 1
         if b > a:
             out.append((a, b))
+    return out
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences and metadata lines of a passage, as offsets into it.
+
+    Dense search embeds these rather than whole passages: a small model matches a
+    paraphrased question far better against the one sentence that carries it.
+    """
+    out, pos = [], 0
+    for line in text.split("\n"):
+        cuts = [0] + [m.end() for m in SENTENCE_END.finditer(line)] + [len(line)]
+        for a, b in zip(cuts, cuts[1:]):
+            seg = line[a:b]
+            lead, trail = len(seg) - len(seg.lstrip()), len(seg) - len(seg.rstrip())
+            if seg.strip():
+                out.append((pos + a + lead, pos + b - trail))
+        pos += len(line) + 1
     return out
 
 

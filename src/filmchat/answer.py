@@ -1,0 +1,433 @@
+"""Composing the answer: the film(s) first, the fact or sentence that answers, then cited excerpts.
+
+No language model writes here: every sentence of an answer is either a fixed template
+filled with a film's name and a fact the articles state, or a quote from a passage,
+each followed by its citation number. Excerpts are escaped so that article or
+question text is always shown as text, never as HTML or live links.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from .chunking import META, Chunk
+from .films import words
+from .search import Hit, SearchResult, Searcher
+
+SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[”\"’)]?|$)")
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str  # director | release | duration | cast
+    value: str
+    chunk: Chunk
+    start: int  # offsets of the value's line in the file, to highlight it
+    end: int
+
+
+FACT_KINDS = {
+    "director": (re.compile(r"\b(direct(ed|or|ors|s|ing)?|filmmaker)\b", re.I),
+                 {"director", "directed by", "directors", "direction"},
+                 [re.compile(r"directed by ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})"),
+                  re.compile(r"director(?: of the (?:film|movie))?,? ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,3})")]),
+    "release": (re.compile(r"\b(when|what year|which year|releas\w*|come out|came out|premiere\w*|year)\b", re.I),
+                {"release date", "release year", "released", "release", "year", "premiere"},
+                [re.compile(r"released (?:in|on) ((?:[A-Z][a-z]+ \d{1,2}, )?\d{4})")]),
+    "duration": (re.compile(r"\b(how long|runtime|run time|running time|duration|length|minutes)\b", re.I),
+                 {"duration", "runtime", "running time", "length", "run time"},
+                 [re.compile(r"\b(\d{2,3} minutes)\b")]),
+    "cast": (re.compile(r"\b(who (stars|starred|plays|played|acts|acted)|cast|actors?|actress(es)?|starring|stars)\b", re.I),
+             {"starring cast", "cast", "starring", "stars", "main cast"},
+             []),
+}
+FACT_PHRASE = {
+    "director": "{film} was directed by {value}",
+    "release": "{film} was released {on} {value}",
+    "duration": "{film} runs {value}",
+    "cast": "{film} stars {value}",
+}
+FACT_LABEL = {"director": "Director", "release": "Released", "duration": "Runtime", "cast": "Cast"}
+CARD = re.compile(r"^\s*(tell me (more )?about|what (do you know|can you tell me) about|(give me )?(info|information|details) (on|about)|describe|summari[sz]e|what is|what's)\b", re.I)
+
+
+@dataclass
+class Citation:
+    """One cited passage: exact offsets into its file, and the sentence to highlight."""
+
+    n: int
+    file: str
+    start: int
+    end: int
+    text: str
+    film: str | None
+    title: str
+    section: str | None
+    score: float
+    highlight: tuple[int, int] | None = None  # offsets within ``text``
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "start": self.start, "end": self.end, "text": self.text,
+                "film": self.film, "score": round(self.score, 4), "title": self.title}
+
+
+@dataclass
+class Answer:
+    """What the chat shows and ``ask --json`` prints."""
+
+    question: str
+    text: str  # markdown: the answer line(s), then the numbered sources
+    films: list[str]
+    citations: list[Citation]
+    abstained: bool
+    lead: str = ""  # the first sentence alone (markdown)
+    error: str | None = None  # set when the question could not be asked (empty, ...)
+    card: list[tuple[str, str, list[int]]] = field(default_factory=list)  # film card rows: label, value, citation numbers
+
+    def to_json(self, id: str | None = None) -> dict:
+        out = {"question": self.question, "answer": self.text, "abstained": self.abstained,
+               "films": self.films, "citations": [c.to_json() for c in self.citations]}
+        if self.error:
+            out["error"] = self.error
+        return ({"id": id} | out) if id is not None else out
+
+
+# ---------------------------------------------------------------- escaping
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def escape_md(text: str) -> str:
+    """Text shown as text: HTML entities for <>&, a backslash before every markdown mark."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def excerpt_md(c: Citation) -> str:
+    """The passage as a markdown quote, the matched sentence in bold."""
+    t = c.text
+    if c.highlight:
+        a, b = c.highlight
+        body = escape_md(t[:a]) + "**" + escape_md(t[a:b]).strip() + "**" + (" " if t[a:b].endswith(" ") else "") + escape_md(t[b:])
+    else:
+        body = escape_md(t)
+    return "\n".join("> " + line if line.strip() else ">" for line in body.split("\n"))
+
+
+# ---------------------------------------------------------------- facts
+
+def fact_kind(question: str) -> str | None:
+    for kind, (pattern, _, _) in FACT_KINDS.items():
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def facts_in(chunk: Chunk) -> list[Fact]:
+    """Metadata lines ("Director: …") and stated facts in prose ("released in 2005")."""
+    out = []
+    pos = 0
+    for line in chunk.text.split("\n"):
+        m = META.match(line)
+        if m and len(line) <= 150:
+            key, value = m.group(1).strip().lower(), m.group(2).strip().strip("\u00a0 ")
+            for kind, (_, keys, _) in FACT_KINDS.items():
+                if key in keys and value:
+                    s = chunk.start + pos
+                    out.append(Fact(kind, value, chunk, s, s + len(line)))
+        pos += len(line) + 1
+    for kind, (_, _, prose) in FACT_KINDS.items():
+        for pattern in prose:
+            for m in pattern.finditer(chunk.text):
+                if not any(f.kind == kind for f in out):
+                    sent = sentence_around(chunk.text, m.start())
+                    out.append(Fact(kind, m.group(1), chunk, chunk.start + sent[0], chunk.start + sent[1]))
+    return out
+
+
+def sentence_around(text: str, pos: int) -> tuple[int, int]:
+    for m in SENTENCE.finditer(text):
+        if m.start() <= pos < m.end():
+            a, b = m.span()
+            while a < b and text[a].isspace():
+                a += 1
+            return a, b
+    return 0, len(text)
+
+
+def same_value(a: str, b: str) -> bool:
+    """"2013" and "January 24, 2013" agree; "2013" and "2012" do not."""
+    na, nb = " ".join(words(a)), " ".join(words(b))
+    return na in nb or nb in na
+
+
+# ---------------------------------------------------------------- composing
+
+class Composer:
+    """Turns a SearchResult into an Answer (cited, escaped, film first)."""
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self.settings = searcher.settings
+
+    def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
+        if not question or not question.strip():
+            return Answer(question or "", "Please type a question about the films in the articles.", [], [], True,
+                          error="empty question")
+        history = [h for h in history if h and h.strip()][-3:]
+        return self.compose(self.searcher.search(question, history))
+
+    def compose(self, r: SearchResult) -> Answer:
+        q = r.query
+        note = f"\n\n_Your question was cut to its first {len(q.text)} characters._" if q.truncated else ""
+        if not q.text:
+            return Answer("", "Please type a question about the films in the articles.", [], [], True, error="empty question")
+        kind = fact_kind(q.text) if (q.named or q.focus) and not q.plural else None
+        film = self._film_in_question(r)
+        if film and self._is_card(r):
+            return self._card(r, film, note)
+        if kind and film:
+            ans = self._fact(r, film, kind, note)
+            if ans:
+                return ans
+        if not r.answerable:
+            return self._abstain(r, note)
+        if q.plural:
+            return self._many(r, note)
+        return self._one(r, note)
+
+    # -- which film the question is about, when it names one (or refers back to one)
+    def _film_in_question(self, r: SearchResult) -> str | None:
+        for key in r.query.named + ([r.query.focus] if r.query.focus else []):
+            if any(f.key == key for f in r.films):
+                return key
+        return None
+
+    def _is_card(self, r: SearchResult) -> bool:
+        q = r.query
+        if not q.named or q.plural:
+            return False
+        return bool(CARD.search(q.text)) or not self.searcher.content_words(q)
+
+    # -- citations
+    def _citations(self, hits: list[Hit], sentences: dict[int, tuple[int, int]] | None = None) -> list[Citation]:
+        out, seen = [], set()
+        for h in hits:
+            if h.index in seen:
+                continue
+            seen.add(h.index)
+            c = h.chunk
+            out.append(Citation(len(out) + 1, c.file, c.start, c.end, c.text, self._name(h), c.title, c.section,
+                                h.score, (sentences or {}).get(h.index)))
+            if len(out) >= self.settings.citations:
+                break
+        return out
+
+    def _name(self, h: Hit) -> str | None:
+        return self.searcher.catalog.name(h.film_key) if h.film_key else None
+
+    def _best_sentences(self, question: str, hits: list[Hit]) -> dict[int, tuple[tuple[int, int], float]]:
+        """For each hit, the sentence closest to the question (cosine plus shared content words)."""
+        spans, owners = [], []
+        for h in hits:
+            for m in SENTENCE.finditer(h.chunk.text):
+                a, b = m.span()
+                seg = h.chunk.text[a:b]
+                if len(seg.strip()) < 12 or META.match(seg.strip()):
+                    continue
+                a += len(seg) - len(seg.lstrip())
+                spans.append((a, b))
+                owners.append(h)
+        if not spans:
+            return {}
+        texts = [o.chunk.text[a:b] for (a, b), o in zip(spans, owners)]
+        vecs = self.searcher.embedder.encode([question] + texts)
+        sims = vecs[1:] @ vecs[0]
+        qwords = set(words(question)) - _COMMON
+        best: dict[int, tuple[tuple[int, int], float]] = {}
+        for (a, b), o, sim, t in zip(spans, owners, sims, texts):
+            overlap = len(qwords & set(words(t))) / max(1, len(qwords))
+            s = float(sim) + 0.3 * overlap
+            if o.index not in best or s > best[o.index][1]:
+                best[o.index] = ((a, b), s)
+        return best
+
+    def _order(self, first: list[Hit], rest: list[Hit]) -> list[Hit]:
+        return first + [h for h in rest if h not in first]
+
+    def _finish(self, r, lead: str, films: list[str], hits: list[Hit], abstained=False, note="", sentences=None,
+                card=None) -> Answer:
+        cits = self._citations(hits, sentences)
+        lines = [lead + note]
+        if card:
+            lines.append("")
+            for label, value, nums in card:
+                lines.append(f"- **{label}:** {escape_md(value)} " + "".join(f"[{n}]" for n in nums))
+        if cits:
+            lines.append("\n**Sources**" if not abstained else "\n**Closest matches**")
+            for c in cits:
+                where = f"{escape_md(c.film)} · " if c.film else ""
+                lines.append(f"\n[{c.n}] {where}_{escape_md(c.title)}_ (`{escape_md(c.file)}`)\n{excerpt_md(c)}")
+        return Answer(r.query.text, "\n".join(lines), films, cits, abstained, lead=lead, card=card or [])
+
+    def _ranked_names(self, r: SearchResult, limit: int = 10) -> list[str]:
+        return [f.name for f in r.films[:limit]]
+
+    def _one(self, r: SearchResult, note: str) -> Answer:
+        top = r.films[0]
+        own = list(top.hits[:3])
+        best = self._best_sentences(r.query.text, own + [h for h in r.hits[:8] if h not in own][:4])
+        lead_hit = max(own, key=lambda h: best.get(h.index, ((0, 0), -1))[1])
+        # one passage per article of this film first (the one with the answering sentence leading), then the rest
+        per_article, seen_files = [lead_hit], {lead_hit.chunk.file}
+        for h in top.hits:
+            if h.chunk.file not in seen_files:
+                per_article.append(h)
+                seen_files.add(h.chunk.file)
+        hits = self._order(per_article, list(top.hits) + r.hits)
+        sentences = {i: span for i, (span, _) in best.items()}
+        a, b = sentences.get(lead_hit.index, (0, len(lead_hit.chunk.text)))
+        quote = escape_md(lead_hit.chunk.text[a:b].strip())
+        runner = [f.name for f in r.films[1:3] if f.score >= 0.85 * top.score]
+        lead = f"**{escape_md(top.name)}** — “{quote}” [1]"
+        if runner:
+            lead += "\n\nAlso close: " + ", ".join(f"**{escape_md(n)}**" for n in runner) + "."
+        return self._finish(r, lead, self._ranked_names(r), hits, note=note, sentences=sentences)
+
+    def _many(self, r: SearchResult, note: str) -> Answer:
+        top = r.films[0].score
+        chosen = [f for f in r.films if f.score >= 0.5 * top][:10]
+        hits = [f.hits[0] for f in chosen]
+        best = self._best_sentences(r.query.text, hits)
+        sentences = {i: span for i, (span, _) in best.items()}
+        items = [f"**{escape_md(f.name)}** [{n}]" for n, f in enumerate(chosen[: self.settings.citations], 1)]
+        items += [f"**{escape_md(f.name)}**" for f in chosen[self.settings.citations:]]
+        lead = f"{len(chosen)} films match: " + ", ".join(items) + "."
+        return self._finish(r, lead, self._ranked_names(r), hits + r.hits, note=note, sentences=sentences)
+
+    def _abstain(self, r: SearchResult, note: str) -> Answer:
+        lead = "The articles don't say — I found no passage that answers this. The closest passages are below."
+        return self._finish(r, lead, [], r.hits[:3], abstained=True, note=note)
+
+    def _fact_values(self, key: str, kind: str) -> list[tuple[str, list[Fact]]]:
+        """Every value the articles give for this fact of this film, agreeing values merged."""
+        facts = []
+        for i in self.searcher.catalog.chunk_ids.get(key, []):
+            if self.searcher.duplicate_of[i] == i:
+                facts += [f for f in facts_in(self.searcher.index.chunks[i]) if f.kind == kind]
+        groups: list[tuple[str, list[Fact]]] = []
+        for f in sorted(facts, key=lambda f: -len(f.value)):  # the most specific wording leads its group
+            for value, members in groups:
+                if same_value(value, f.value):
+                    members.append(f)
+                    break
+            else:
+                groups.append((f.value, [f]))
+        return groups
+
+    def _hit_for(self, r: SearchResult, chunk: Chunk, score: float) -> Hit:
+        for h in r.hits:
+            if h.chunk.id == chunk.id:
+                return h
+        i = next(i for i, c in enumerate(self.searcher.index.chunks) if c.id == chunk.id)
+        return Hit(i, chunk, score, 0.0, 0.0, self.searcher.chunk_film[i])
+
+    def _fact(self, r: SearchResult, key: str, kind: str, note: str) -> Answer | None:
+        groups = self._fact_values(key, kind)
+        if not groups:
+            return None
+        name = self.searcher.catalog.name(key)
+        score = r.films[0].score if r.films else 1.0
+        hits, sentences, parts = [], {}, []
+        for value, facts in groups:
+            nums = []
+            for f in facts:
+                h = self._hit_for(r, f.chunk, score)
+                if h not in hits:
+                    hits.append(h)
+                    sentences[h.index] = (f.start - f.chunk.start, f.end - f.chunk.start)
+                nums.append(hits.index(h) + 1)
+            parts.append((value, sorted(set(nums))))
+        on = "on" if re.search(r"[A-Za-z]+ \d", parts[0][0]) else "in"
+        first = FACT_PHRASE[kind].format(film=f"**{escape_md(name)}**", value=escape_md(parts[0][0]), on=on)
+        lead = first + " " + "".join(f"[{n}]" for n in parts[0][1]) + "."
+        if len(parts) > 1:
+            lead += " The articles disagree: " + "; ".join(
+                f"another gives {escape_md(v)} " + "".join(f"[{n}]" for n in nums) for v, nums in parts[1:]) + "."
+        film_hits = [h for h in r.hits if h.film_key == key]
+        return self._finish(r, lead, [name] + [n for n in self._ranked_names(r) if n != name],
+                            self._order(hits, film_hits), note=note, sentences=sentences)
+
+    def _card(self, r: SearchResult, key: str, note: str) -> Answer:
+        """Everything the articles say about one film, each fact cited; disagreements shown side by side."""
+        name = self.searcher.catalog.name(key)
+        ids = [i for i in self.searcher.catalog.chunk_ids.get(key, []) if self.searcher.duplicate_of[i] == i]
+        chunks = [self.searcher.index.chunks[i] for i in ids]
+        score = r.films[0].score if r.films else 1.0
+        # one passage per article: the first of the film's section there (it carries the plot line)
+        firsts: dict[str, Chunk] = {}
+        for c in chunks:
+            firsts.setdefault(c.file, c)
+        hits = [self._hit_for(r, c, score) for c in firsts.values()]
+        rows = []
+        for kind in ("release", "director", "duration", "cast"):
+            for value, facts in self._fact_values(key, kind):
+                nums = []
+                for f in facts:
+                    h = self._hit_for(r, f.chunk, score)
+                    if h not in hits:
+                        hits.append(h)
+                    nums.append(hits.index(h) + 1)
+                rows.append((FACT_LABEL[kind], value, sorted(set(nums))))
+        sentences = {}
+        for n, h in enumerate(hits, 1):
+            span = plot_sentence(h.chunk.text)
+            if span:
+                sentences[h.index] = span
+                rows.append(("Plot", h.chunk.text[span[0]:span[1]].strip(), [n]))
+        lead = f"**{escape_md(name)}** — discussed in {len(firsts)} article{'s' if len(firsts) != 1 else ''}."
+        return self._finish(r, lead, [name] + [n for n in self._ranked_names(r) if n != name], hits, note=note,
+                            sentences=sentences, card=rows)
+
+
+_COMMON = set("the a an of in on to is was are who what which when how did does do film movie about it he she they his her".split())
+
+
+def plot_sentence(text: str) -> tuple[int, int] | None:
+    """The first sentence of prose in a passage (metadata lines skipped)."""
+    for m in SENTENCE.finditer(text):
+        seg = m.group(0)
+        if len(seg.strip()) >= 30 and not META.match(seg.strip()):
+            a = m.start() + len(seg) - len(seg.lstrip())
+            return a, m.end()
+    return None
+
+
+def open_composer(settings, embedder=None, build: bool = True, progress: bool = False, log=print) -> Composer:
+    """Model + index + searcher, ready to answer.
+
+    With ``build``, a missing, stale or corrupt index is (re)built first (the corpus
+    must be there); an index built with another model or chunking is refused with the
+    command that fixes it, rather than answering nonsense.
+    """
+    from .embedding import Embedder
+    from .index import IndexCorrupt, IndexMismatch, build_index, index_status, load_index
+
+    embedder = embedder or Embedder(settings.model, settings.backend)
+    if build:
+        status = index_status(settings)
+        if status.mismatch:
+            raise IndexMismatch("; ".join(status.messages))
+        if not status.ok:
+            log(status.messages[0])
+            log(build_index(settings, embedder, progress=progress).summary())
+        try:
+            index = load_index(settings)
+        except IndexCorrupt as e:
+            log(f"{e}: rebuilding from the corpus")
+            log(build_index(settings, embedder, full=True, progress=progress).summary())
+            index = load_index(settings)
+    else:
+        index = load_index(settings)
+    return Composer(Searcher(index, embedder, settings))

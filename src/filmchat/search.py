@@ -1,0 +1,303 @@
+"""Hybrid retrieval and film ranking: what the question is about, and which passages show it.
+
+Steps, each small enough to test alone:
+1. ``Query``: the question cleaned, the films it names, whether it asks for one film,
+   several, or refers back to the conversation's film ("who directed it?").
+2. Dense (FAISS, cosine) and lexical (BM25 via bm25s) scores over the same chunks,
+   fused by reciprocal rank; a film named in the question lifts that film's chunks.
+3. Near-duplicate passages (one article copying another) collapse to one.
+4. Chunk scores aggregate into a ranked list of films.
+5. ``answerable``: whether any passage really answers, from dense similarity and how
+   much of the question's content the best passages of the chosen film cover.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .chunking import Chunk
+from .embedding import Embedder
+from .films import FilmCatalog, TitleMatch, words
+from .index import Index, bm25_tokens
+from .settings import Settings
+
+RRF_K = 60
+LEXICAL_WEIGHT = 0.2  # fused = best-sentence cosine + LEXICAL_WEIGHT * BM25 / max BM25 (measured in `filmchat eval`)
+TITLE_BOOST = 0.5  # in units of the best fused score: a named film outranks a merely similar one
+FOLLOWUP_BOOST = 0.35
+EXTRA_ARTICLE = 0.0  # weight of further articles that support a film (ties only)
+PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
+WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b", re.I)
+REFERS_BACK = re.compile(r"\b(it|its|it's|he|him|his|she|her|hers|they|them|their|this|that|these|those|the (film|movie|show|drama|story))\b", re.I)
+# "Which film is about …" carries no content; the dense query is the rest of the question.
+FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|dramas?)\s+(is|are|was|were|has|have|had|does|do|did)?\s*(about\s+)?", re.I)
+OTHER = re.compile(r"\b(other|else|another|similar|also)\b", re.I)
+# words that carry no content in a question (for coverage); title words are removed separately
+QUESTION_WORDS = set(
+    "what which who whom whose when where why how is are was were be been do does did the a an of in on to for about "
+    "with and or it its he him his she her they them their this that these those film films movie movies show shows "
+    "drama dramas korean there any many much tell me please one ones story stories get got make made can could would "
+    "should will i you your my we our us has have had named called mention mentions mentioned involve involves "
+    "involved feature features featured deal deals dealt character characters".split()
+)
+
+
+def clean_question(text: str, limit: int) -> tuple[str, bool]:
+    """Printable text, whitespace folded, cut at ``limit`` characters; also says whether it was cut."""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in unicodedata.normalize("NFC", text))
+    text = re.sub(r"\s+", " ", text).strip()
+    return (text[:limit].rstrip(), True) if len(text) > limit else (text, False)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One chunk as retrieved: its fused score and the two signals it came from."""
+
+    index: int
+    chunk: Chunk
+    score: float
+    dense: float
+    lexical: float
+    film_key: str | None
+    sentence: tuple[int, int] | None = None  # offsets in the chunk of the sentence that matched best
+
+
+@dataclass(frozen=True)
+class FilmScore:
+    key: str
+    name: str
+    score: float
+    hits: tuple[Hit, ...]  # this film's chunks, best first, near-duplicates collapsed
+
+
+@dataclass
+class Query:
+    """The question as understood: text to search, films named, and what kind of answer it wants."""
+
+    text: str
+    search_text: str
+    titles: list[TitleMatch]
+    plural: bool
+    which: bool
+    focus: str | None = None  # the conversation's film a follow-up refers to
+    exclude: str | None = None  # "other films" than the conversation's film
+    truncated: bool = False
+
+    @property
+    def named(self) -> list[str]:
+        return [t.key for t in self.titles]
+
+
+@dataclass
+class SearchResult:
+    query: Query
+    hits: list[Hit]  # best first, collapsed
+    films: list[FilmScore]  # best first
+    answerable: bool
+    confidence: dict = field(default_factory=dict)
+
+
+class Searcher:
+    """Everything a question needs that is computed once per index."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.catalog = FilmCatalog(index.chunks)
+        self.chunk_film = [self.catalog.key(c.film) for c in index.chunks]
+        self.duplicate_of = near_duplicates(index)
+        self._stemmer = None
+
+    # ---------------------------------------------------------- understanding the question
+    def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
+        text, truncated = clean_question(question, self.settings.max_question_chars)
+        titles = self.catalog.match(text)
+        q = Query(text, text, titles, bool(PLURAL.search(text)), bool(WHICH.search(text)), truncated=truncated)
+        if titles or not history:
+            return q
+        focus = self.conversation_film(list(history))
+        if focus is None:
+            return q
+        if OTHER.search(text) and (q.plural or q.which):
+            q.exclude, q.plural = focus, True  # "what other films deal with autism?"
+        elif not q.which or REFERS_BACK.search(text):
+            q.focus = focus  # "who directed it?", "what did the DNA test show?"
+            q.search_text = f"{self.catalog.name(focus)}: {text}"
+        return q
+
+    def conversation_film(self, history: list[str]) -> str | None:
+        """The film the last answerable question of the conversation was about."""
+        for i in range(len(history) - 1, -1, -1):
+            result = self.search(history[i], history[:i])
+            if result.films and result.answerable:
+                return result.films[0].key
+        return None
+
+    # ---------------------------------------------------------- retrieval
+    def search(self, question: str, history: list[str] | tuple[str, ...] = ()) -> SearchResult:
+        q = self.understand(question, history)
+        n = len(self.index)
+        dense, units = self.dense_scores(q)
+        lexical = self.index.lexical_scores(lexical_query(q.search_text))
+        fused = fuse(dense, lexical, self.settings.fusion)
+        top = float(fused.max()) if n else 0.0
+        boost = np.zeros(n, dtype=np.float32)
+        for t in q.titles:
+            for i in self.catalog.chunk_ids.get(t.key, []):
+                boost[i] = max(boost[i], TITLE_BOOST * top * (1.0 if t.exact else 0.8))
+        if q.focus:
+            for i in self.catalog.chunk_ids.get(q.focus, []):
+                boost[i] = max(boost[i], FOLLOWUP_BOOST * top * (2 if REFERS_BACK.search(q.text) else 1))
+        score = fused + boost
+        if q.exclude:
+            for i in self.catalog.chunk_ids.get(q.exclude, []):
+                score[i] = -1.0
+
+        order = [i for i in np.argsort(-score, kind="stable") if score[i] > 0 and self.duplicate_of[i] == i]
+        hits = [Hit(int(i), self.index.chunks[i], float(score[i]), float(dense[i]), float(lexical[i]), self.chunk_film[i],
+                    self.index.unit_span(units[i]) if i in units else None)
+                for i in order[:50]]
+        films = rank_films(hits, self.catalog)
+        answerable, confidence = self.judge(q, hits, films, dense, lexical)
+        return SearchResult(q, hits, films, answerable, confidence)
+
+    def dense_scores(self, q: Query) -> tuple[np.ndarray, dict[int, int]]:
+        """Best-sentence cosine per chunk (0 for chunks with no sentence among the nearest), and that sentence."""
+        n = len(self.index)
+        text = FRAME.sub("", q.search_text) or q.search_text
+        k = min(len(self.index.units), max(200, 20 * self.settings.citations))
+        best = self.index.dense(self.embedder.encode([text])[0], k)
+        dense = np.zeros(n, dtype=np.float32)
+        for c, (s, _) in best.items():
+            dense[c] = max(s, 0.0)
+        return dense, {c: u for c, (_, u) in best.items()}
+
+    # ---------------------------------------------------------- abstention
+    def content_words(self, q: Query) -> list[str]:
+        """Stemmed content words of the question, without question words and the film's title."""
+        ws = words(q.text)
+        drop = set()
+        for t in q.titles:
+            drop.update(range(*t.span))
+        kept = [w for i, w in enumerate(ws) if i not in drop and w not in QUESTION_WORDS and len(w) > 1]
+        return sorted(set(bm25_tokens([" ".join(kept)])[0])) if kept else []
+
+    def coverage(self, q: Query, hits: list[Hit]) -> float:
+        """Share of the question's content words found in any of these passages (stemmed)."""
+        content = self.content_words(q)
+        if not content:
+            return 1.0
+        seen = set()
+        for h in hits:
+            seen.update(bm25_tokens([h.chunk.embed_text()])[0])
+        return sum(w in seen for w in content) / len(content)
+
+    def judge(self, q: Query, hits, films, dense, lexical) -> tuple[bool, dict]:
+        """Answer only when the passages carry the question: similar in meaning, or sharing its content words."""
+        if not hits or not films:
+            return False, {"reason": "no passage"}
+        anchored = q.named or ([q.focus] if q.focus else [])
+        film = films[0]
+        top_hits = list(film.hits[:3])
+        cov = self.coverage(q, top_hits)
+        best_dense = max(h.dense for h in film.hits)
+        conf = {"dense": round(best_dense, 4), "coverage": round(cov, 4), "anchored": bool(anchored)}
+        t = self.settings.abstain_threshold
+        if anchored and film.key in anchored:
+            # The film is known, and its name alone makes its sentences look similar; what counts is
+            # whether the question's other words are found in its passages.
+            ok = cov >= 0.5
+        else:
+            ok = best_dense >= t or (cov >= 0.6 and best_dense >= t - 0.1)
+        return ok, conf
+
+
+def lexical_query(text: str) -> str:
+    """The question without its question words, so BM25 matches content, not "which film is"."""
+    return " ".join(w for w in words(text) if w not in QUESTION_WORDS) or text
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray, how: str = "mix") -> np.ndarray:
+    """Dense and BM25 chunk scores as one: a calibrated mix (default) or reciprocal-rank fusion."""
+    if how == "rrf":
+        k = len(dense)
+        return rrf(top_indices(dense, k), top_indices(lexical, k), k)
+    peak = float(lexical.max()) if len(lexical) else 0.0
+    return dense + (LEXICAL_WEIGHT * lexical / peak if peak > 0 else 0.0)
+
+
+def rrf(dense_order: list[int], lexical_order: list[int], n: int) -> np.ndarray:
+    """Reciprocal-rank fusion of two rankings (Cormack et al., k=60)."""
+    out = np.zeros(n, dtype=np.float32)
+    for order in (dense_order, lexical_order):
+        for rank, i in enumerate(order):
+            out[i] += 1.0 / (RRF_K + rank + 1)
+    return out
+
+
+def top_indices(scores: np.ndarray, k: int) -> list[int]:
+    """Positions of the k best positive scores, best first."""
+    if not len(scores):
+        return []
+    k = min(k, len(scores))
+    part = np.argpartition(-scores, k - 1)[:k]
+    return [int(i) for i in part[np.argsort(-scores[part], kind="stable")] if scores[i] > 0]
+
+
+def rank_films(hits: list[Hit], catalog: FilmCatalog) -> list[FilmScore]:
+    """A film scores its best passage plus a little for each further article that supports it."""
+    by_film: dict[str, list[Hit]] = {}
+    for h in hits:
+        if h.film_key:
+            by_film.setdefault(h.film_key, []).append(h)
+    films = []
+    for key, hs in by_film.items():
+        best_per_article: dict[str, float] = {}
+        for h in hs:
+            best_per_article.setdefault(h.chunk.file, h.score)
+        extra = sorted(best_per_article.values(), reverse=True)[1:]
+        films.append(FilmScore(key, catalog.name(key), hs[0].score + EXTRA_ARTICLE * sum(extra[:3]), tuple(hs)))
+    films.sort(key=lambda f: -f.score)
+    return films
+
+
+def shingles(text: str, n: int = 5) -> set[str]:
+    ws = words(text)
+    return {" ".join(ws[i:i + n]) for i in range(max(1, len(ws) - n + 1))}
+
+
+def near_duplicates(index: Index, threshold: float = 0.8) -> list[int]:
+    """For each chunk, the chunk it duplicates (itself if none); the copy in the longer article is kept.
+
+    Candidates come from MinHash LSH over word 5-shingles (Jaccard >= threshold), so it
+    scales to large corpora and finds copies whatever the files are called.
+    """
+    from datasketch import MinHash, MinHashLSH
+
+    n = len(index.chunks)
+    canon = list(range(n))
+    if n < 2:
+        return canon
+    doc_len: dict[str, int] = {}
+    for c in index.chunks:
+        doc_len[c.file] = max(doc_len.get(c.file, 0), c.end)
+    lsh = MinHashLSH(threshold=threshold, num_perm=64)
+    hashes = []
+    for i, c in enumerate(index.chunks):
+        m = MinHash(num_perm=64)
+        m.update_batch([s.encode("utf-8") for s in shingles(c.text)])
+        hashes.append(m)
+        lsh.insert(i, m)
+    rank = sorted(range(n), key=lambda x: (-doc_len[index.chunks[x].file], index.chunks[x].file, x))
+    for i in rank:  # the preferred copies claim their duplicates first
+        if canon[i] != i:
+            continue
+        for j in lsh.query(hashes[i]):
+            if j != i and canon[j] == j and hashes[i].jaccard(hashes[j]) >= threshold:
+                canon[j] = i
+    return canon
