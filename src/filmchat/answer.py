@@ -12,7 +12,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from .chunking import META, Chunk
+from .chunking import META, Chunk, sentence_spans
 from .films import words
 from .search import Hit, SearchResult, Searcher
 
@@ -227,31 +227,20 @@ class Composer:
     def _name(self, h: Hit) -> str | None:
         return self.searcher.catalog.name(h.film_key) if h.film_key else None
 
-    def _best_sentences(self, question: str, hits: list[Hit]) -> dict[int, tuple[tuple[int, int], float]]:
-        """For each hit, the sentence closest to the question (cosine plus shared content words)."""
-        spans, owners = [], []
-        for h in hits:
-            for m in SENTENCE.finditer(h.chunk.text):
-                a, b = m.span()
-                seg = h.chunk.text[a:b]
-                if len(seg.strip()) < 12 or META.match(seg.strip()):
-                    continue
-                a += len(seg) - len(seg.lstrip())
-                spans.append((a, b))
-                owners.append(h)
-        if not spans:
-            return {}
-        texts = [o.chunk.text[a:b] for (a, b), o in zip(spans, owners)]
-        vecs = self.searcher.embedder.encode([question] + texts)
-        sims = vecs[1:] @ vecs[0]
+    def _sentences(self, question: str, hits: list[Hit]) -> dict[int, tuple[int, int]]:
+        """The sentence to highlight in each hit: the one dense search matched, else the one sharing most words."""
         qwords = set(words(question)) - _COMMON
-        best: dict[int, tuple[tuple[int, int], float]] = {}
-        for (a, b), o, sim, t in zip(spans, owners, sims, texts):
-            overlap = len(qwords & set(words(t))) / max(1, len(qwords))
-            s = float(sim) + 0.3 * overlap
-            if o.index not in best or s > best[o.index][1]:
-                best[o.index] = ((a, b), s)
-        return best
+        out = {}
+        for h in hits:
+            if h.sentence:
+                out[h.index] = h.sentence
+                continue
+            spans = sentence_spans(h.chunk.text)
+            if spans and qwords:
+                best = max(spans, key=lambda sp: len(qwords & set(words(h.chunk.text[sp[0]:sp[1]]))))
+                if qwords & set(words(h.chunk.text[best[0]:best[1]])):
+                    out[h.index] = best
+        return out
 
     def _order(self, first: list[Hit], rest: list[Hit]) -> list[Hit]:
         return first + [h for h in rest if h not in first]
@@ -276,21 +265,19 @@ class Composer:
 
     def _one(self, r: SearchResult, note: str) -> Answer:
         top = r.films[0]
-        own = list(top.hits[:3])
-        best = self._best_sentences(r.query.text, own + [h for h in r.hits[:8] if h not in own][:4])
-        lead_hit = max(own, key=lambda h: best.get(h.index, ((0, 0), -1))[1])
-        # one passage per article of this film first (the one with the answering sentence leading), then the rest
-        per_article, seen_files = [lead_hit], {lead_hit.chunk.file}
+        lead_hit = top.hits[0]
+        # the best passage first, then the best of each other article on this film, then the rest
+        hits, files = [lead_hit], {lead_hit.chunk.file}
         for h in top.hits:
-            if h.chunk.file not in seen_files:
-                per_article.append(h)
-                seen_files.add(h.chunk.file)
-        hits = self._order(per_article, list(top.hits) + r.hits)
-        sentences = {i: span for i, (span, _) in best.items()}
+            if h.chunk.file not in files:
+                hits.append(h)
+                files.add(h.chunk.file)
+        hits = self._order(hits, list(top.hits) + r.hits)
+        sentences = self._sentences(r.query.text, hits[: self.settings.citations])
         a, b = sentences.get(lead_hit.index, (0, len(lead_hit.chunk.text)))
         quote = escape_md(lead_hit.chunk.text[a:b].strip())
-        runner = [f.name for f in r.films[1:3] if f.score >= 0.85 * top.score]
         lead = f"**{escape_md(top.name)}** — “{quote}” [1]"
+        runner = [f.name for f in r.films[1:3] if f.score >= 0.9 * top.score]
         if runner:
             lead += "\n\nAlso close: " + ", ".join(f"**{escape_md(n)}**" for n in runner) + "."
         return self._finish(r, lead, self._ranked_names(r), hits, note=note, sentences=sentences)
@@ -299,16 +286,22 @@ class Composer:
         top = r.films[0].score
         chosen = [f for f in r.films if f.score >= 0.5 * top][:10]
         hits = [f.hits[0] for f in chosen]
-        best = self._best_sentences(r.query.text, hits)
-        sentences = {i: span for i, (span, _) in best.items()}
+        sentences = self._sentences(r.query.text, hits[: self.settings.citations])
         items = [f"**{escape_md(f.name)}** [{n}]" for n, f in enumerate(chosen[: self.settings.citations], 1)]
         items += [f"**{escape_md(f.name)}**" for f in chosen[self.settings.citations:]]
         lead = f"{len(chosen)} films match: " + ", ".join(items) + "."
         return self._finish(r, lead, self._ranked_names(r), hits + r.hits, note=note, sentences=sentences)
 
     def _abstain(self, r: SearchResult, note: str) -> Answer:
-        lead = "The articles don't say — I found no passage that answers this. The closest passages are below."
-        return self._finish(r, lead, [], r.hits[:3], abstained=True, note=note)
+        film = self._film_in_question(r)
+        if film:
+            lead = (f"The articles don't say — they discuss **{escape_md(self.searcher.catalog.name(film))}**, "
+                    "but no passage answers this. The closest passages are below.")
+            hits = [h for h in r.hits if h.film_key == film][:3]
+        else:
+            lead = "The articles don't say — I found no passage that answers this. The closest passages are below."
+            hits = r.hits[:3]
+        return self._finish(r, lead, [], hits, abstained=True, note=note)
 
     def _fact_values(self, key: str, kind: str) -> list[tuple[str, list[Fact]]]:
         """Every value the articles give for this fact of this film, agreeing values merged."""
@@ -411,6 +404,7 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
     must be there); an index built with another model or chunking is refused with the
     command that fixes it, rather than answering nonsense.
     """
+    from .corpus import read_corpus
     from .embedding import Embedder
     from .index import IndexCorrupt, IndexMismatch, build_index, index_status, load_index
 
@@ -420,6 +414,7 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
         if status.mismatch:
             raise IndexMismatch("; ".join(status.messages))
         if not status.ok:
+            read_corpus(settings.corpus_dir, settings.max_file_mb)  # no corpus: that is the error to report
             log(status.messages[0])
             log(build_index(settings, embedder, progress=progress).summary())
         try:

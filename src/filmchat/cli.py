@@ -15,8 +15,8 @@ from .settings import Settings, load_settings
 class UserError(click.ClickException):
     """A problem the user can fix: printed as one line, exit status 1, no traceback."""
 
-    def format_message(self) -> str:
-        return self.message
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
 
 
 def common_options(fn):

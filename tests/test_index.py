@@ -1,0 +1,75 @@
+"""Index build and reload with the real model and FAISS, on tiny corpora in tmp_path."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from filmchat.index import IndexCorrupt, IndexMismatch, IndexMissing, build_index, index_status, load_index
+
+
+def test_build_then_reload_round_trip(tiny_settings, embedder):
+    report = build_index(tiny_settings, embedder)
+    assert report.files == 2 and report.chunks == 4 and report.embedded == 4
+    index = load_index(tiny_settings)
+    assert [c.film for c in index.chunks] == ["Blue Harbour", "Salt Wind", "Red Dust", "Quiet Orbit"]
+    # vectors are unit length and there is one per sentence
+    norms = np.linalg.norm(index.embeddings, axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-4)
+    assert index.vectors.ntotal == len(index.units) > len(index.chunks)
+    # a real query finds the right passage through FAISS
+    best = index.dense(embedder.encode(["stranded astronaut growing food"])[0], k=5)
+    top = max(best, key=lambda c: best[c][0])
+    assert index.chunks[top].film == "Red Dust"
+    m = index.manifest
+    assert m["model"] == tiny_settings.model and m["dimension"] == 384
+    assert set(m["files"]) == {"sea.txt", "space.txt"} and m["chunking"]["chunk_chars"] == tiny_settings.chunk_chars
+    assert {"faiss-cpu", "sentence-transformers", "bm25s"} <= set(m["versions"]) and m["built_at"]
+
+
+def test_k_larger_than_the_index_never_returns_padding(tiny_settings, embedder):
+    build_index(tiny_settings, embedder)
+    index = load_index(tiny_settings)
+    got = index.dense(embedder.encode(["anything"])[0], k=10_000)
+    assert set(got) <= set(range(len(index.chunks)))
+    assert all(u >= 0 for _, u in got.values())
+
+
+def test_missing_index_is_reported(tiny_settings):
+    with pytest.raises(IndexMissing, match="filmchat index"):
+        load_index(tiny_settings)
+    assert index_status(tiny_settings).missing
+
+
+def test_flipped_byte_in_metadata_is_detected(tiny_settings, embedder):
+    report = build_index(tiny_settings, embedder)
+    meta = report.directory / "chunks.json"
+    data = bytearray(meta.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    meta.write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt, match="index --full"):
+        load_index(tiny_settings)
+
+
+def test_truncated_faiss_file_is_detected(tiny_settings, embedder):
+    report = build_index(tiny_settings, embedder)
+    f = report.directory / "vectors.faiss"
+    f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+    with pytest.raises(IndexCorrupt, match="vectors.faiss"):
+        load_index(tiny_settings)
+
+
+def test_index_built_with_another_model_is_refused(tiny_settings, embedder):
+    build_index(tiny_settings, embedder)
+    other = tiny_settings.replace(model="some/other-model")
+    with pytest.raises(IndexMismatch, match="index --full"):
+        load_index(other)
+    assert index_status(other).mismatch
+
+
+def test_manifest_lists_checksums_of_every_artifact(tiny_settings, embedder):
+    report = build_index(tiny_settings, embedder)
+    manifest = json.loads((report.directory / "manifest.json").read_text())
+    assert {"chunks.json", "embeddings.npy", "vectors.faiss", "units.npy"} <= set(manifest["artifacts"])
