@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from .chunking import META, Chunk, sentence_spans
 from .films import words
-from .search import Hit, SearchResult, Searcher
+from .search import QUESTION_WORDS, Hit, SearchResult, Searcher
 
-SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[”\"’)]?|$)")
+MANY_SHARE = 0.7  # a "which films" answer lists the films scoring within this share of the best
 
 
 @dataclass(frozen=True)
@@ -147,13 +147,7 @@ def facts_in(chunk: Chunk) -> list[Fact]:
 
 
 def sentence_around(text: str, pos: int) -> tuple[int, int]:
-    for m in SENTENCE.finditer(text):
-        if m.start() <= pos < m.end():
-            a, b = m.span()
-            while a < b and text[a].isspace():
-                a += 1
-            return a, b
-    return 0, len(text)
+    return next(((a, b) for a, b in sentence_spans(text) if a <= pos < b), (0, len(text)))
 
 
 def same_value(a: str, b: str) -> bool:
@@ -189,6 +183,10 @@ class Composer:
             return self._card(r, film, note)
         if kind and film:
             ans = self._fact(r, film, kind, note)
+            if ans:
+                return ans
+        if q.plural and not q.named:
+            ans = self._films_with_fact(r, note)
             if ans:
                 return ans
         if not r.answerable:
@@ -284,13 +282,20 @@ class Composer:
 
     def _many(self, r: SearchResult, note: str) -> Answer:
         top = r.films[0].score
-        chosen = [f for f in r.films if f.score >= 0.5 * top][:10]
+        chosen = [f for f in r.films if f.score >= MANY_SHARE * top][:10]
         hits = [f.hits[0] for f in chosen]
+        if r.intro:  # the introduction that says what the listed films share comes first
+            hits = [r.intro] + hits
         sentences = self._sentences(r.query.text, hits[: self.settings.citations])
-        items = [f"**{escape_md(f.name)}** [{n}]" for n, f in enumerate(chosen[: self.settings.citations], 1)]
-        items += [f"**{escape_md(f.name)}**" for f in chosen[self.settings.citations:]]
+        number = {h.index: n for n, h in enumerate(hits[: self.settings.citations], 1)}
+        items = [f"**{escape_md(f.name)}**" + (f" [{number[f.hits[0].index]}]" if f.hits[0].index in number else "")
+                 for f in chosen]
         lead = f"{len(chosen)} films match: " + ", ".join(items) + "."
-        return self._finish(r, lead, self._ranked_names(r), hits + r.hits, note=note, sentences=sentences)
+        if r.intro:
+            lead += f" The article _{escape_md(r.intro.chunk.title)}_ introduces its list this way [1]."
+        keys = {f.key for f in chosen}
+        return self._finish(r, lead, self._ranked_names(r), hits + [h for h in r.hits if h.film_key in keys], note=note,
+                            sentences=sentences)
 
     def _abstain(self, r: SearchResult, note: str) -> Answer:
         film = self._film_in_question(r)
@@ -352,6 +357,45 @@ class Composer:
         return self._finish(r, lead, [name] + [n for n in self._ranked_names(r) if n != name],
                             self._order(hits, film_hits), note=note, sentences=sentences)
 
+    def _films_with_fact(self, r: SearchResult, note: str) -> Answer | None:
+        """"Which films came out in 2013?", "Which films star Son Ye-Jin?": films whose stated facts match."""
+        kind = fact_kind(r.query.text)
+        if kind not in ("release", "cast", "director"):
+            return None
+        if kind == "release":
+            wanted = re.findall(r"\b(?:1[89]|20)\d\d\b", r.query.text)
+        else:
+            wanted = [w for w in words(r.query.text) if w not in QUESTION_WORDS and not FACT_KINDS[kind][0].search(w)]
+            wanted = [" ".join(wanted)] if len(wanted) >= 2 else []  # a name: at least two words
+        if not wanted:
+            return None
+        catalog, chunks = self.searcher.catalog, self.searcher.index.chunks
+        rank = {f.key: n for n, f in enumerate(r.films)}
+        matches: dict[str, list[Fact]] = {}
+        for key in catalog.names:
+            for value, facts in self._fact_values(key, kind):
+                if all(w in " ".join(words(value)) for w in wanted):
+                    matches.setdefault(key, []).extend(facts)
+        if not matches:
+            return None
+        keys = sorted(matches, key=lambda k: rank.get(k, len(rank)))
+        score = r.films[0].score if r.films else 1.0
+        hits, sentences, items = [], {}, []
+        for key in keys:
+            nums = []
+            for f in matches[key]:
+                h = self._hit_for(r, f.chunk, score)
+                if h not in hits:
+                    hits.append(h)
+                    sentences[h.index] = (f.start - f.chunk.start, f.end - f.chunk.start)
+                if hits.index(h) < self.settings.citations:
+                    nums.append(hits.index(h) + 1)
+            items.append(f"**{escape_md(catalog.name(key))}** " + "".join(f"[{n}]" for n in sorted(set(nums))))
+        lead = f"{len(keys)} film{'s' if len(keys) != 1 else ''} match: " + ", ".join(i.strip() for i in items) + "."
+        names = [catalog.name(k) for k in keys]
+        return self._finish(r, lead, names + [n for n in self._ranked_names(r) if n not in names], hits, note=note,
+                            sentences=sentences)
+
     def _card(self, r: SearchResult, key: str, note: str) -> Answer:
         """Everything the articles say about one film, each fact cited; disagreements shown side by side."""
         name = self.searcher.catalog.name(key)
@@ -374,8 +418,8 @@ class Composer:
                     nums.append(hits.index(h) + 1)
                 rows.append((FACT_LABEL[kind], value, sorted(set(nums))))
         sentences = {}
-        for n, h in enumerate(hits, 1):
-            span = plot_sentence(h.chunk.text)
+        for n, h in enumerate(hits[: len(firsts)], 1):  # one plot line per article
+            span = self.searcher.plot_sentence(h.index)
             if span:
                 sentences[h.index] = span
                 rows.append(("Plot", h.chunk.text[span[0]:span[1]].strip(), [n]))
@@ -385,16 +429,6 @@ class Composer:
 
 
 _COMMON = set("the a an of in on to is was are who what which when how did does do film movie about it he she they his her".split())
-
-
-def plot_sentence(text: str) -> tuple[int, int] | None:
-    """The first sentence of prose in a passage (metadata lines skipped)."""
-    for m in SENTENCE.finditer(text):
-        seg = m.group(0)
-        if len(seg.strip()) >= 30 and not META.match(seg.strip()):
-            a = m.start() + len(seg) - len(seg.lstrip())
-            return a, m.end()
-    return None
 
 
 def open_composer(settings, embedder=None, build: bool = True, progress: bool = False, log=print) -> Composer:

@@ -33,7 +33,11 @@ FURNITURE = re.compile(
     re.I,
 )
 QUOTED = re.compile(r"[“\"]([^”\"\n]{1,60}?)[”\"]")
-SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’)]?\s+(?=[“\"‘(]?[A-Z0-9])")
+# a sentence ends at . ! ? … before a capital or digit, but not after "No." ("Cell No. 7"), "Mr.", "U.S." …
+SENTENCE_END = re.compile(
+    r"(?<!\bNo\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bJr\.)(?<!\bvs\.)(?<!\bMrs\.)(?<!\bU\.S\.)"
+    r"(?<=[.!?…])[”\"’)]?\s+(?=[“\"‘(]?[A-Z0-9])"
+)
 STOPWORDS = {"a", "an", "the", "of", "to", "in", "on", "at", "and", "or", "for", "with", "is", "my", "by", "from", "no"}
 
 

@@ -19,16 +19,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .chunking import Chunk
+from .chunking import META, Chunk
 from .embedding import Embedder
 from .films import FilmCatalog, TitleMatch, words
 from .index import Index, bm25_tokens
 from .settings import Settings
 
+PLOT_PROBE = "The story follows a character who"  # what a one-line plot summary reads like
 RRF_K = 60
 LEXICAL_WEIGHT = 0.2  # fused = best-sentence cosine + LEXICAL_WEIGHT * BM25 / max BM25 (measured in `filmchat eval`)
 TITLE_BOOST = 0.5  # in units of the best fused score: a named film outranks a merely similar one
 FOLLOWUP_BOOST = 0.35
+INTRO_SHARE = 0.9  # a list question lifts every film of an article whose introduction matches
 EXTRA_ARTICLE = 0.0  # weight of further articles that support a film (ties only)
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b", re.I)
@@ -99,6 +101,7 @@ class SearchResult:
     films: list[FilmScore]  # best first
     answerable: bool
     confidence: dict = field(default_factory=dict)
+    intro: Hit | None = None  # a list's introduction that vouched for all its films ("films based on true stories")
 
 
 class Searcher:
@@ -111,7 +114,8 @@ class Searcher:
         self.catalog = FilmCatalog(index.chunks)
         self.chunk_film = [self.catalog.key(c.film) for c in index.chunks]
         self.duplicate_of = near_duplicates(index)
-        self._stemmer = None
+        self.intro_of = list_intros(index.chunks, self.chunk_film)
+        self._plot_vector = None
 
     # ---------------------------------------------------------- understanding the question
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
@@ -145,6 +149,16 @@ class Searcher:
         dense, units = self.dense_scores(q)
         lexical = self.index.lexical_scores(lexical_query(q.search_text))
         fused = fuse(dense, lexical, self.settings.fusion)
+        intro = None
+        if q.plural and not q.exclude and n:
+            # "Below are some films based on true stories": a list's introduction that is among the very
+            # best matches speaks for every film on that list
+            peak = float(fused.max())
+            for i in top_indices(fused, 3):
+                if fused[i] >= INTRO_SHARE * peak and i in self.intro_of:
+                    intro = i if intro is None else intro
+                    for j in self.intro_of[i]:
+                        fused[j] = max(fused[j], INTRO_SHARE * fused[i])
         top = float(fused.max()) if n else 0.0
         boost = np.zeros(n, dtype=np.float32)
         for t in q.titles:
@@ -164,7 +178,7 @@ class Searcher:
                 for i in order[:50]]
         films = rank_films(hits, self.catalog)
         answerable, confidence = self.judge(q, hits, films, dense, lexical)
-        return SearchResult(q, hits, films, answerable, confidence)
+        return SearchResult(q, hits, films, answerable, confidence, next((h for h in hits if h.index == intro), None))
 
     def dense_scores(self, q: Query) -> tuple[np.ndarray, dict[int, int]]:
         """Best-sentence cosine per chunk (0 for chunks with no sentence among the nearest), and that sentence."""
@@ -176,6 +190,18 @@ class Searcher:
         for c, (s, _) in best.items():
             dense[c] = max(s, 0.0)
         return dense, {c: u for c, (_, u) in best.items()}
+
+    def plot_sentence(self, chunk: int) -> tuple[int, int] | None:
+        """The sentence of a passage that reads most like a plot summary (from its stored sentence vectors)."""
+        rows = np.flatnonzero(self.index.units[:, 0] == chunk)
+        rows = [u for u in rows if self.index.units[u, 2] - self.index.units[u, 1] >= 30
+                and not META.match(self.index.chunks[chunk].text[self.index.units[u, 1]:self.index.units[u, 2]])]
+        if not rows:
+            return None
+        if self._plot_vector is None:
+            self._plot_vector = self.embedder.encode([PLOT_PROBE])[0]
+        best = max(rows, key=lambda u: float(self.index.embeddings[u] @ self._plot_vector))
+        return self.index.unit_span(best)
 
     # ---------------------------------------------------------- abstention
     def content_words(self, q: Query) -> list[str]:
@@ -247,6 +273,22 @@ def top_indices(scores: np.ndarray, k: int) -> list[int]:
     k = min(k, len(scores))
     part = np.argpartition(-scores, k - 1)[:k]
     return [int(i) for i in part[np.argsort(-scores[part], kind="stable")] if scores[i] > 0]
+
+
+def list_intros(chunks: list[Chunk], films: list[str | None]) -> dict[int, list[int]]:
+    """Introduction chunks (no film, before an article's first film) -> the chunks of the films that article lists."""
+    by_file: dict[str, list[int]] = {}
+    for i, c in enumerate(chunks):
+        by_file.setdefault(c.file, []).append(i)
+    out = {}
+    for ids in by_file.values():
+        film_ids = [i for i in ids if films[i]]
+        if film_ids:
+            first = chunks[film_ids[0]].start
+            for i in ids:
+                if not films[i] and chunks[i].start < first:
+                    out[i] = film_ids
+    return out
 
 
 def rank_films(hits: list[Hit], catalog: FilmCatalog) -> list[FilmScore]:
