@@ -82,7 +82,7 @@ class FilmCatalog:
             pos = []
             for w in sig:
                 best = max(range(len(q)), key=lambda i: fuzz.ratio(w, q[i]))
-                if fuzz.ratio(w, q[best]) < (100 if len(w) <= 3 else 85):
+                if fuzz.ratio(w, q[best]) < (100 if len(w) <= 3 else 80):
                     break
                 pos.append(best)
             else:

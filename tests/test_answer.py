@@ -1,0 +1,112 @@
+"""Composing answers: facts first, cited, conflicting facts shown side by side, article text shown as text."""
+
+from __future__ import annotations
+
+import pytest
+
+from filmchat.answer import escape_md, fact_kind, facts_in, open_composer
+from filmchat.chunking import Chunk
+from filmchat.settings import load_settings
+
+from conftest import CORPUS, write_corpus
+
+
+def test_escaping_keeps_html_and_markdown_inert():
+    for evil in ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[click](javascript:alert(1))",
+                 "![x](http://x/a.png)", '<a href="javascript:alert(1)">x</a>']:
+        out = escape_md(evil)
+        assert "<" not in out and "](" not in out.replace("\\](", "")
+    assert escape_md("Tom & Jerry") == "Tom &amp; Jerry"
+
+
+def test_fact_kinds_from_question_words():
+    assert fact_kind("who directed Hope?") == "director"
+    assert fact_kind("how long is Harmony?") == "duration"
+    assert fact_kind("when was A Werewolf Boy released?") == "release"
+    assert fact_kind("who stars in it?") == "cast"
+    assert fact_kind("which film is about a robot?") is None
+
+
+def test_facts_come_from_metadata_lines_and_prose():
+    text = "Director: Ana Park\n\nRelease date: May 1, 2019\n\nIt was released in 2019 to acclaim."
+    c = Chunk("a:0", "a.txt", 0, len(text), text, "T", "Blue", "1. Blue")
+    got = {(f.kind, f.value) for f in facts_in(c)}
+    assert ("director", "Ana Park") in got and ("release", "May 1, 2019") in got
+    prose = "The director of the film, Kim Hak Soon, said his goal was peace."
+    c2 = Chunk("b:0", "b.txt", 0, len(prose), prose, "T", "X", None)
+    assert [(f.kind, f.value) for f in facts_in(c2)] == [("director", "Kim Hak Soon")]
+
+
+@pytest.fixture()
+def two_articles(tmp_path, embedder):
+    corpus = write_corpus(tmp_path / "c", {
+        "one.txt": "Best Films\n\n1. Blue Harbour\n\nDirector: Ana Park\n\nRelease date: May 1, 2019\n\n"
+                   "A lighthouse keeper rescues a fisherman during a storm.\n",
+        "two.txt": "More Films\n\n1. Blue Harbour\n\nRelease year: 2018\n\nDuration: 104 minutes\n\n"
+                   "A keeper of a lighthouse saves a sailor and they become friends.\n",
+    })
+    s = load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "i")
+    return open_composer(s, embedder=embedder, log=lambda m: None)
+
+
+def test_fact_answer_leads_with_the_fact_and_cites_it(two_articles):
+    a = two_articles.ask("who directed Blue Harbour?")
+    assert a.lead.startswith("**Blue Harbour** was directed by Ana Park [1]")
+    assert "Director: Ana Park" in a.citations[0].text and a.citations[0].file == "one.txt"
+
+
+def test_conflicting_facts_are_both_shown_with_their_sources(two_articles):
+    a = two_articles.ask("when was Blue Harbour released?")
+    first = a.lead
+    assert "May 1, 2019" in first and "2018" in first and "disagree" in first
+    files = {c.file for c in a.citations}
+    assert files == {"one.txt", "two.txt"}
+
+
+def test_film_card_merges_every_article(two_articles):
+    a = two_articles.ask("Tell me about Blue Harbour")
+    labels = [row[0] for row in a.card]
+    assert {"Released", "Director", "Runtime", "Plot"} <= set(labels)
+    assert labels.count("Plot") == 2  # one plot line per article
+    for _, _, nums in a.card:
+        assert nums and all(1 <= n <= len(a.citations) for n in nums)
+
+
+def test_empty_and_whitespace_questions_get_a_message(two_articles):
+    for q in ["", "   ", "\n\t"]:
+        a = two_articles.ask(q)
+        assert a.error and "Please type a question" in a.text and a.citations == []
+
+
+def test_control_characters_and_huge_questions_are_cleaned(two_articles):
+    a = two_articles.ask("who\x00 directed\x1b Blue Harbour?")
+    assert "Ana Park" in a.lead
+    a = two_articles.ask("lighthouse " * 20_000)
+    assert "cut to its first" in a.text and len(a.question) <= two_articles.settings.max_question_chars
+
+
+# ---- a few end-to-end checks on the shipped corpus
+
+def test_adoptee_question_answers_my_father_with_the_bates_passage(shipped_composer):
+    a = shipped_composer.ask("which film is about a Korean adoptee?")
+    assert a.films[0] == "My Father" and a.lead.startswith("**My Father**")
+    assert any("Aaron Bates" in c.text for c in a.citations[:3])
+
+
+def test_one_film_many_articles_is_one_film_with_a_citation_per_article(shipped_composer):
+    a = shipped_composer.ask("Which movie is about a mentally disabled dad sentenced to death while his daughter cries?")
+    assert a.films[0] == "Miracle in Cell No. 7" and a.films.count("Miracle in Cell No. 7") == 1
+    assert len({c.file for c in a.citations if c.film == "Miracle in Cell No. 7"}) >= 3
+
+
+def test_truncated_copy_is_never_cited_beside_its_original(shipped_composer):
+    a = shipped_composer.ask("which film is about the Burim case?")
+    assert a.films[0] == "The Attorney"
+    assert not any(c.file == "true-stories-behind-korean-films-excerpt.txt" for c in a.citations)
+
+
+def test_fact_question_on_the_shipped_corpus(shipped_composer):
+    a = shipped_composer.ask("How long is Harmony?")
+    assert a.lead.startswith("**Harmony** runs 115 minutes")
+    c = a.citations[0]
+    assert (CORPUS / c.file).read_text(encoding="utf-8")[c.start:c.end] == c.text

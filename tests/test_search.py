@@ -1,0 +1,99 @@
+"""Hybrid retrieval, film ranking, near-duplicates, follow-ups and abstention, on tiny corpora with the real model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from filmchat.answer import open_composer
+from filmchat.search import fuse, rrf
+
+from conftest import write_corpus
+
+
+@pytest.fixture()
+def composer(tiny_settings, embedder):
+    return open_composer(tiny_settings, embedder=embedder, log=lambda m: None)
+
+
+def test_rrf_prefers_what_both_rankings_agree_on():
+    s = rrf([0, 1, 2], [2, 1, 3], 4)
+    assert s.argmax() in (1, 2) and s[1] > s[0] and s[3] > 0 and s[1] == pytest.approx(2 / 62)
+
+
+def test_score_mix_adds_scaled_bm25_to_cosine():
+    dense = np.array([0.50, 0.48, 0.10], dtype=np.float32)
+    lexical = np.array([0.0, 4.0, 8.0], dtype=np.float32)
+    mixed = fuse(dense, lexical, "mix")
+    assert mixed[1] > mixed[0]  # lexical support breaks a near tie
+    assert mixed[0] > mixed[2]  # but does not outweigh a clear meaning match
+    assert np.allclose(fuse(dense, np.zeros(3, np.float32), "mix"), dense)
+
+
+def test_dense_meaning_match_finds_the_film(composer):
+    a = composer.ask("which film is about an astronaut stuck on another planet?")
+    assert a.films[0] == "Red Dust" and not a.abstained
+    assert "potatoes" in a.citations[0].text
+
+
+def test_keyword_match_finds_the_film(composer):
+    assert composer.ask("Which film mentions a pearl?").films[0] == "Salt Wind"
+
+
+def test_films_are_ranked_and_each_appears_once(composer):
+    a = composer.ask("which film is about the sea?")
+    assert len(a.films) == len(set(a.films)) and set(a.films) <= {"Blue Harbour", "Salt Wind", "Red Dust", "Quiet Orbit"}
+
+
+def test_named_title_lifts_its_film(composer):
+    # "storm" alone would point at Blue Harbour; naming the film puts it first
+    assert composer.searcher.search("storm").films[0].name == "Blue Harbour"
+    assert composer.searcher.search("Quiet Orbit storm").films[0].name == "Quiet Orbit"
+
+
+def test_a_fact_the_articles_do_not_give_about_a_named_film_abstains(composer):
+    a = composer.ask("Does Quiet Orbit have a storm in it?")
+    assert a.abstained and "Quiet Orbit" in a.lead
+
+
+def test_followup_resolves_it_to_the_conversation_film(composer):
+    a = composer.ask("who directed it?", ["which film is about a lighthouse keeper?"])
+    assert a.films[0] == "Blue Harbour" and "Ana Park" in a.lead
+
+
+def test_new_topic_is_not_dragged_back_to_the_old_film(composer):
+    a = composer.ask("which film is about an astronaut on Mars?", ["which film is about a lighthouse keeper?"])
+    assert a.films[0] == "Red Dust"
+
+
+def test_other_films_exclude_the_conversation_film(composer):
+    a = composer.ask("what other films are about the ocean?", ["which film is about a lighthouse keeper?"])
+    assert "Blue Harbour" not in a.films
+
+
+@pytest.mark.parametrize("question", [
+    "which film is about a robot?",
+    "which movie is about a chef opening a restaurant in Paris?",
+    "Who composed the music for Red Dust?",
+])
+def test_abstains_when_no_passage_answers(composer, question):
+    a = composer.ask(question)
+    assert a.abstained and a.films == [] and "don't say" in a.text
+    for c in a.citations:  # the closest passages are still shown, exact
+        assert c.text
+
+
+def test_near_duplicate_passages_collapse_to_the_complete_article(tmp_path, embedder):
+    from filmchat.settings import load_settings
+
+    full = ("Great Films\n\n1. Night Train\n\nA conductor hides a runaway girl in the luggage car while soldiers "
+            "search every carriage on the last train out of the city.\n\n2. Snow Field\n\nTwo sisters cross a frozen "
+            "field to find their father's cabin before the storm.\n")
+    copy = full[: full.index("2. Snow Field")]  # a truncated copy of the same article, under another name
+    other = "Other Films\n\n1. Night Bus\n\nA driver helps a lost boy find his mother on a rainy night.\n"
+    corpus = write_corpus(tmp_path / "c", {"zz-full.txt": full, "aa-copy.txt": copy, "other.txt": other})
+    s = load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "i")
+    a = open_composer(s, embedder=embedder, log=lambda m: None).ask("which film is about a runaway girl on a train?")
+    assert a.films[0] == "Night Train"
+    runaway = [c for c in a.citations if "runaway girl" in c.text]
+    assert [c.file for c in runaway] == ["zz-full.txt"]  # one citation, from the complete article
