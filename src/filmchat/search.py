@@ -239,7 +239,7 @@ class Searcher:
             # whether the question's other words are found in its passages.
             ok = cov >= 0.5
         else:
-            ok = best_dense >= t or (cov >= 0.6 and best_dense >= t - 0.1)
+            ok = best_dense >= t or (cov >= 0.6 and best_dense >= t - 0.15)
         return ok, conf
 
 
