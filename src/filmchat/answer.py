@@ -28,18 +28,22 @@ class Fact:
     end: int
 
 
+# kind: (question pattern, metadata keys, prose patterns). The question patterns ask for the fact itself
+# ("who directed X?"), not for anything near it ("what did the director of X want to show?").
 FACT_KINDS = {
-    "director": (re.compile(r"\b(direct(ed|or|ors|s|ing)?|filmmaker)\b", re.I),
+    "director": (re.compile(r"\bwho\b.{0,30}\bdirect|\bdirected by\b|\bdirector\s*\?|\bname of the director\b", re.I),
                  {"director", "directed by", "directors", "direction"},
                  [re.compile(r"directed by ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})"),
                   re.compile(r"director(?: of the (?:film|movie))?,? ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,3})")]),
-    "release": (re.compile(r"\b(when|what year|which year|releas\w*|come out|came out|premiere\w*|year)\b", re.I),
+    "release": (re.compile(r"\b(releas\w*|come out|came out|premiere\w*)\b|^\s*(what|which) year\b|\bwhen was .{1,60} made\b", re.I),
                 {"release date", "release year", "released", "release", "year", "premiere"},
                 [re.compile(r"released (?:in|on) ((?:[A-Z][a-z]+ \d{1,2}, )?\d{4})")]),
-    "duration": (re.compile(r"\b(how long|runtime|run time|running time|duration|length|minutes)\b", re.I),
+    "duration": (re.compile(r"\bhow long (is|was)\b|\bhow long does .{1,60} (run|last)\b|\b(runtime|run time|running time|"
+                            r"duration|length)\b|\bhow many minutes\b", re.I),
                  {"duration", "runtime", "running time", "length", "run time"},
                  [re.compile(r"\b(\d{2,3} minutes)\b")]),
-    "cast": (re.compile(r"\b(who (stars|starred|plays|played|acts|acted)|cast|actors?|actress(es)?|starring|stars)\b", re.I),
+    "cast": (re.compile(r"\bwho (stars|starred|is starring|plays|played|acts|acted|is in)\b|\b(cast|actors?|actress(es)?|starring)\b"
+                        r"|\bstars? (in|as)\b|\b(films?|movies?) (star|starring)\b", re.I),
              {"starring cast", "cast", "starring", "stars", "main cast"},
              []),
 }
@@ -50,7 +54,8 @@ FACT_PHRASE = {
     "cast": "{film} stars {value}",
 }
 FACT_LABEL = {"director": "Director", "release": "Released", "duration": "Runtime", "cast": "Cast"}
-CARD = re.compile(r"^\s*(tell me (more )?about|what (do you know|can you tell me) about|(give me )?(info|information|details) (on|about)|describe|summari[sz]e|what is|what's)\b", re.I)
+CARD = re.compile(r"^\s*(tell me (more )?about|what (do you know|can you tell me) about|(give me )?(info|information|details)"
+                  r" (on|about)|describe|summari[sz]e)\b", re.I)
 
 
 @dataclass
@@ -263,7 +268,9 @@ class Composer:
 
     def _one(self, r: SearchResult, note: str) -> Answer:
         top = r.films[0]
-        lead_hit = top.hits[0]
+        lead_hit, lead_span = top.hits[0], None
+        if r.query.named or r.query.focus:  # the film is given: find the sentence that answers the rest
+            lead_hit, lead_span = self.searcher.best_sentence(r.query, list(top.hits[:3]))
         # the best passage first, then the best of each other article on this film, then the rest
         hits, files = [lead_hit], {lead_hit.chunk.file}
         for h in top.hits:
@@ -272,6 +279,8 @@ class Composer:
                 files.add(h.chunk.file)
         hits = self._order(hits, list(top.hits) + r.hits)
         sentences = self._sentences(r.query.text, hits[: self.settings.citations])
+        if lead_span:
+            sentences[lead_hit.index] = lead_span
         a, b = sentences.get(lead_hit.index, (0, len(lead_hit.chunk.text)))
         quote = escape_md(lead_hit.chunk.text[a:b].strip())
         lead = f"**{escape_md(top.name)}** — “{quote}” [1]"

@@ -191,9 +191,32 @@ class Searcher:
             dense[c] = max(s, 0.0)
         return dense, {c: u for c, (_, u) in best.items()}
 
+    def best_sentence(self, q: Query, hits: list[Hit]) -> tuple[Hit, tuple[int, int] | None]:
+        """The sentence among these passages that answers a question about a known film.
+
+        The film's name is in every one of its sentence vectors, so the question is compared
+        without it, and sentences sharing the question's content words are preferred.
+        """
+        drop = {i for t in q.titles for i in range(*t.span)}
+        rest = " ".join(w for i, w in enumerate(words(q.text)) if i not in drop) or q.text
+        qv = self.embedder.encode([rest])[0]
+        content = set(self.content_words(q))
+        best, best_score = (hits[0], hits[0].sentence), -1.0
+        for h in hits:
+            for u in units_of(self.index, h.index):
+                span = self.index.unit_span(u)
+                sent = h.chunk.text[span[0]:span[1]]
+                if META.match(sent):
+                    continue
+                overlap = len(content & set(bm25_tokens([sent])[0])) / len(content) if content else 0.0
+                s = float(self.index.embeddings[u] @ qv) + 0.3 * overlap
+                if s > best_score:
+                    best, best_score = (h, span), s
+        return best
+
     def plot_sentence(self, chunk: int) -> tuple[int, int] | None:
         """The sentence of a passage that reads most like a plot summary (from its stored sentence vectors)."""
-        rows = np.flatnonzero(self.index.units[:, 0] == chunk)
+        rows = units_of(self.index, chunk)
         rows = [u for u in rows if self.index.units[u, 2] - self.index.units[u, 1] >= 30
                 and not META.match(self.index.chunks[chunk].text[self.index.units[u, 1]:self.index.units[u, 2]])]
         if not rows:
@@ -241,6 +264,12 @@ class Searcher:
         else:
             ok = best_dense >= t or (cov >= 0.6 and best_dense >= t - 0.15)
         return ok, conf
+
+
+def units_of(index: Index, chunk: int) -> range:
+    """Rows of index.units (sentence vectors) that belong to one chunk; builds store them in chunk order."""
+    col = index.units[:, 0]
+    return range(int(np.searchsorted(col, chunk, "left")), int(np.searchsorted(col, chunk, "right")))
 
 
 def lexical_query(text: str) -> str:
