@@ -113,9 +113,9 @@ def filmchat_system(composer) -> System:
 def baseline_systems(settings: Settings, embedder, index) -> list[System]:
     """What a user would build by hand: recursive 1000/200 character chunks, MiniLM + FAISS, BM25, their RRF.
 
-    Baseline passages get the film of the section they overlap most (from filmchat's
-    own chunks) so that film figures can be computed; their ranking is their own, and
-    they never abstain.
+    A baseline passage stands for every film whose section it overlaps (from filmchat's
+    own chunks, most overlap first), so that film figures can be computed generously;
+    the ranking of passages is the baseline's own, and baselines never abstain.
     """
     import bm25s
     import faiss
@@ -136,16 +136,16 @@ def baseline_systems(settings: Settings, embedder, index) -> list[System]:
                 passages.append((d.path, s, s + len(piece.page_content), piece.page_content))
     catalog = FilmCatalog(index.chunks)
 
-    def film_of(path, s, e):
+    def films_of(path, s, e) -> list[str]:
         overlap: dict[str, int] = {}
         for c in index.chunks:
             if c.file == path and c.film:
                 n = min(e, c.end) - max(s, c.start)
                 if n > 0:
                     overlap[catalog.key(c.film)] = overlap.get(catalog.key(c.film), 0) + n
-        return max(overlap, key=overlap.get) if overlap else None
+        return sorted(overlap, key=lambda k: -overlap[k])
 
-    films = [film_of(p, s, e) for p, s, e, _ in passages]
+    films = [films_of(p, s, e) for p, s, e, _ in passages]
     vecs = embedder.encode([t for *_, t in passages])
     flat = faiss.IndexFlatIP(vecs.shape[1])
     flat.add(vecs)
@@ -163,9 +163,9 @@ def baseline_systems(settings: Settings, embedder, index) -> list[System]:
         return top_indices(scores, n)
 
     def as_answer(order, scores=None):
-        ranked_films = list(dict.fromkeys(catalog.name(films[i]) for i in order if films[i]))
+        ranked_films = list(dict.fromkeys(catalog.name(k) for i in order for k in films[i]))
         cits = [{"file": passages[i][0], "start": passages[i][1], "end": passages[i][2], "text": passages[i][3],
-                 "film": catalog.name(films[i]) if films[i] else None, "score": 0.0} for i in order[:5]]
+                 "film": catalog.name(films[i][0]) if films[i] else None, "score": 0.0} for i in order[:5]]
         lead = ranked_films[0] if ranked_films else ""
         return {"answer": f"{lead}\n\n" + "\n\n".join(c["text"] for c in cits), "abstained": False,
                 "films": ranked_films[:10], "citations": cits}
