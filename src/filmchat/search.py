@@ -3,8 +3,8 @@
 Steps, each small enough to test alone:
 1. ``Query``: the question cleaned, the films it names, whether it asks for one film,
    several, or refers back to the conversation's film ("who directed it?").
-2. Dense (FAISS, cosine) and lexical (BM25 via bm25s) scores over the same chunks,
-   fused by reciprocal rank; a film named in the question lifts that film's chunks.
+2. Dense (FAISS, best-sentence cosine) and lexical (BM25 via bm25s) chunk scores,
+   mixed (or fused by reciprocal rank); a film named in the question lifts its chunks.
 3. Near-duplicate passages (one article copying another) collapse to one.
 4. Chunk scores aggregate into a ranked list of films.
 5. ``answerable``: whether any passage really answers, from dense similarity and how
@@ -31,7 +31,6 @@ LEXICAL_WEIGHT = 0.2  # fused = best-sentence cosine + LEXICAL_WEIGHT * BM25 / m
 TITLE_BOOST = 0.5  # in units of the best fused score: a named film outranks a merely similar one
 FOLLOWUP_BOOST = 0.35
 INTRO_SHARE = 0.9  # a list question lifts every film of an article whose introduction matches
-EXTRA_ARTICLE = 0.0  # weight of further articles that support a film (ties only)
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b", re.I)
 REFERS_BACK = re.compile(r"\b(it|its|it's|he|him|his|she|her|hers|they|them|their|this|that|these|those|the (film|movie|show|drama|story))\b", re.I)
@@ -129,7 +128,7 @@ class Searcher:
             return q
         if OTHER.search(text) and (q.plural or q.which):
             q.exclude, q.plural = focus, True  # "what other films deal with autism?"
-        elif not q.which or REFERS_BACK.search(text):
+        elif not q.which:  # in "which film is about a man whose wife returns to him?", "him" is not the old film
             q.focus = focus  # "who directed it?", "what did the DNA test show?"
             q.search_text = f"{self.catalog.name(focus)}: {text}"
         return q
@@ -177,7 +176,7 @@ class Searcher:
                     self.index.unit_span(units[i]) if i in units else None)
                 for i in order[:50]]
         films = rank_films(hits, self.catalog)
-        answerable, confidence = self.judge(q, hits, films, dense, lexical)
+        answerable, confidence = self.judge(q, films)
         return SearchResult(q, hits, films, answerable, confidence, next((h for h in hits if h.index == intro), None))
 
     def dense_scores(self, q: Query) -> tuple[np.ndarray, dict[int, int]]:
@@ -246,9 +245,9 @@ class Searcher:
             seen.update(bm25_tokens([h.chunk.embed_text()])[0])
         return sum(w in seen for w in content) / len(content)
 
-    def judge(self, q: Query, hits, films, dense, lexical) -> tuple[bool, dict]:
+    def judge(self, q: Query, films: list[FilmScore]) -> tuple[bool, dict]:
         """Answer only when the passages carry the question: similar in meaning, or sharing its content words."""
-        if not hits or not films:
+        if not films:
             return False, {"reason": "no passage"}
         anchored = q.named or ([q.focus] if q.focus else [])
         film = films[0]
@@ -321,18 +320,16 @@ def list_intros(chunks: list[Chunk], films: list[str | None]) -> dict[int, list[
 
 
 def rank_films(hits: list[Hit], catalog: FilmCatalog) -> list[FilmScore]:
-    """A film scores its best passage plus a little for each further article that supports it."""
+    """A film scores its best passage; its other passages (other articles too) stay with it as evidence.
+
+    Adding credit for further supporting passages was measured and lost: films that
+    many articles discuss then outrank the one film a question describes.
+    """
     by_film: dict[str, list[Hit]] = {}
     for h in hits:
         if h.film_key:
             by_film.setdefault(h.film_key, []).append(h)
-    films = []
-    for key, hs in by_film.items():
-        best_per_article: dict[str, float] = {}
-        for h in hs:
-            best_per_article.setdefault(h.chunk.file, h.score)
-        extra = sorted(best_per_article.values(), reverse=True)[1:]
-        films.append(FilmScore(key, catalog.name(key), hs[0].score + EXTRA_ARTICLE * sum(extra[:3]), tuple(hs)))
+    films = [FilmScore(key, catalog.name(key), hs[0].score, tuple(hs)) for key, hs in by_film.items()]
     films.sort(key=lambda f: -f.score)
     return films
 
