@@ -458,7 +458,7 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
             raise IndexMismatch("; ".join(status.messages))
         if not status.ok:
             read_corpus(settings.corpus_dir, settings.max_file_mb)  # no corpus: that is the error to report
-            log(status.messages[0])
+            log(f"{status.messages[0].split(';')[0]}: building the index of {settings.corpus_dir} now")
             log(build_index(settings, embedder, progress=progress).summary())
         try:
             index = load_index(settings)
