@@ -163,6 +163,10 @@ def same_value(a: str, b: str) -> bool:
 
 # ---------------------------------------------------------------- composing
 
+def empty_answer(question: str) -> Answer:
+    return Answer(question, "Please type a question about the films in the articles.", [], [], True, error="empty question")
+
+
 class Composer:
     """Turns a SearchResult into an Answer (cited, escaped, film first)."""
 
@@ -172,16 +176,15 @@ class Composer:
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
         if not question or not question.strip():
-            return Answer(question or "", "Please type a question about the films in the articles.", [], [], True,
-                          error="empty question")
+            return empty_answer(question or "")
         history = [h for h in history if h and h.strip()][-3:]
         return self.compose(self.searcher.search(question, history))
 
     def compose(self, r: SearchResult) -> Answer:
         q = r.query
         note = f"\n\n_Your question was cut to its first {len(q.text)} characters._" if q.truncated else ""
-        if not q.text:
-            return Answer("", "Please type a question about the films in the articles.", [], [], True, error="empty question")
+        if not q.text:  # nothing left once control characters are gone
+            return empty_answer(q.text)
         kind = fact_kind(q.text) if (q.named or q.focus) and not q.plural else None
         film = self._film_in_question(r)
         if film and self._is_card(r):
