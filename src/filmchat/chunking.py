@@ -126,8 +126,10 @@ def _classify(line: str) -> str:
 
 def heading_film(line: str) -> str:
     """The film title in a heading line: without numbering, markdown marks or decoration."""
-    m = NUMBERED.match(line) or MARKDOWN.match(line)
+    m = MARKDOWN.match(line)
     title = m.group(1) if m else line
+    m = NUMBERED.match(title)  # "## 3. Hope"
+    title = m.group(1) if m else title
     return title.strip().strip("*_【】[]").strip()
 
 

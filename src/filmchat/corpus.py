@@ -54,16 +54,27 @@ def title_of(text: str, fallback: str) -> str:
     return fallback
 
 
+EMPHASIS = re.compile(r"(?<!\\)(\*\*|__|\*|_)(?=\S)(.+?)(?<=[^\s\\])\1")
+MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+
+
 def html_to_text(html: str) -> str:
-    """Article text of an HTML page, without navigation, scripts and footers."""
+    """Article text of an HTML page (trafilatura), without navigation, scripts and footers.
+
+    Extracted as markdown so that the page's headings stay headings ("## 3. Hope") for
+    chunking; emphasis marks are dropped so that excerpts read as plain text.
+    """
     import trafilatura
 
-    title = ""
+    body = trafilatura.extract(html, output_format="markdown", include_formatting=True, include_comments=False,
+                               include_tables=True, include_links=False, include_images=False, favor_recall=True) or ""
+    body = "\n".join(line if line.lstrip().startswith("#") else MD_ESCAPE.sub(r"\1", EMPHASIS.sub(r"\2", line))
+                     for line in body.splitlines())
     meta = trafilatura.extract_metadata(html)
-    if meta is not None and meta.title:
-        title = meta.title.strip()
-    body = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True) or ""
-    return f"{title}\n\n{body}".strip() + "\n" if title and not body.startswith(title) else body
+    title = meta.title.strip() if meta is not None and meta.title else ""
+    if title and title not in body.split("\n", 1)[0]:
+        body = f"{title}\n\n{body}"
+    return body.strip() + "\n" if body.strip() else ""
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
