@@ -417,9 +417,12 @@ def _write_build(settings, index_dir, docs, skipped, chunks, units, embeddings, 
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
-    for old in index_dir.glob("build-*"):  # older builds are no longer reachable
+    # older builds, and what an interrupted build left behind, are no longer reachable
+    for old in index_dir.glob("build-*"):
         if old.name != build.name:
             shutil.rmtree(old, ignore_errors=True)
+    for tmp in index_dir.glob(".CURRENT.*.tmp"):
+        tmp.unlink(missing_ok=True)
     return build
 
 
