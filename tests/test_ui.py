@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from filmchat.ui import auth_pair, earlier_questions, is_loopback
+from filmchat.ui import auth_pair, is_loopback, user_message
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +36,14 @@ def test_direct_rest_calls_cannot_skip_the_queue(server):
         urllib.request.urlopen(req, timeout=10)
 
 
-def test_history_messages_become_earlier_questions():
-    history = [{"role": "user", "content": "which film is about a Korean adoptee?"},
-               {"role": "assistant", "content": "**My Father** …"},
-               {"role": "user", "content": [{"type": "text", "text": "who directed it?"}]}]
-    assert earlier_questions(history) == ["which film is about a Korean adoptee?", "who directed it?"]
+def test_api_follow_up_uses_the_earlier_questions(client):
+    text = client.predict("when was it released?", ["Which film is about an autistic marathon runner?"], api_name="/chat")
+    assert text.startswith("**Marathon** was released in 2005")
+
+
+def test_user_messages_are_shown_as_text():
+    assert user_message("<b>hi</b> [x](javascript:alert(1))")["content"] == "&lt;b&gt;hi&lt;/b&gt; \\[x\\]\\(javascript:alert\\(1\\)\\)"
+    assert user_message("   ")["content"] == "(empty question)"
 
 
 def test_loopback_detection_and_auth_parsing():

@@ -91,6 +91,24 @@ class Answer:
     error: str | None = None  # set when the question could not be asked (empty, ...)
     card: list[tuple[str, str, list[int]]] = field(default_factory=list)  # film card rows: label, value, citation numbers
 
+    def markdown(self, sections: dict[int, str] | None = None) -> str:
+        """The answer, then each numbered source; with ``sections``, each source can expand to its whole section."""
+        lines = [self.lead]
+        if self.card:
+            lines.append("")
+            lines += [f"- **{label}:** {escape_md(value)} " + "".join(f"[{n}]" for n in nums)
+                      for label, value, nums in self.card]
+        if self.citations:
+            lines.append("\n**Sources**" if not self.abstained else "\n**Closest matches**")
+        for c in self.citations:
+            where = f"{escape_md(c.film)} · " if c.film else ""
+            lines.append(f"\n[{c.n}] {where}_{escape_md(c.title)}_ (`{escape_md(c.file)}`)\n{excerpt_md(c)}")
+            whole = (sections or {}).get(c.n)
+            if whole and whole != c.text:
+                lines.append(f"\n<details><summary>the whole section on {escape_md(c.film or c.title)}</summary>\n\n"
+                             f"{escape_md(whole)}\n\n</details>")
+        return "\n".join(lines)
+
     def to_json(self, id: str | None = None) -> dict:
         out = {"question": self.question, "answer": self.text, "abstained": self.abstained,
                "films": self.films, "citations": [c.to_json() for c in self.citations]}
@@ -164,7 +182,8 @@ def same_value(a: str, b: str) -> bool:
 # ---------------------------------------------------------------- composing
 
 def empty_answer(question: str) -> Answer:
-    return Answer(question, "Please type a question about the films in the articles.", [], [], True, error="empty question")
+    text = "Please type a question about the films in the articles."
+    return Answer(question, text, [], [], True, lead=text, error="empty question")
 
 
 class Composer:
@@ -179,6 +198,15 @@ class Composer:
             return empty_answer(question or "")
         history = [h for h in history if h and h.strip()][-3:]
         return self.compose(self.searcher.search(question, history))
+
+    def section_text(self, c: Citation) -> str:
+        """The whole film section a citation comes from, in that article (its passages in order)."""
+        if not c.film:
+            return c.text
+        key = self.searcher.catalog.key(c.film)
+        parts = [ch.text for i, ch in enumerate(self.searcher.index.chunks)
+                 if ch.file == c.file and self.searcher.chunk_film[i] == key]
+        return "\n\n".join(parts) or c.text
 
     def compose(self, r: SearchResult) -> Answer:
         q = r.query
@@ -253,18 +281,9 @@ class Composer:
 
     def _finish(self, r, lead: str, films: list[str], hits: list[Hit], abstained=False, note="", sentences=None,
                 card=None) -> Answer:
-        cits = self._citations(hits, sentences)
-        lines = [lead + note]
-        if card:
-            lines.append("")
-            for label, value, nums in card:
-                lines.append(f"- **{label}:** {escape_md(value)} " + "".join(f"[{n}]" for n in nums))
-        if cits:
-            lines.append("\n**Sources**" if not abstained else "\n**Closest matches**")
-            for c in cits:
-                where = f"{escape_md(c.film)} · " if c.film else ""
-                lines.append(f"\n[{c.n}] {where}_{escape_md(c.title)}_ (`{escape_md(c.file)}`)\n{excerpt_md(c)}")
-        return Answer(r.query.text, "\n".join(lines), films, cits, abstained, lead=lead, card=card or [])
+        a = Answer(r.query.text, "", films, self._citations(hits, sentences), abstained, lead=lead + note, card=card or [])
+        a.text = a.markdown()
+        return a
 
     def _ranked_names(self, r: SearchResult, limit: int = 10) -> list[str]:
         return [f.name for f in r.films[:limit]]
@@ -280,16 +299,16 @@ class Composer:
             if h.chunk.file not in files:
                 hits.append(h)
                 files.add(h.chunk.file)
-        hits = self._order(hits, list(top.hits) + r.hits)
+        runners = [f for f in r.films[1:3] if f.score >= 0.9 * top.score]
+        hits = self._order(hits, list(top.hits) + [f.hits[0] for f in runners])
         sentences = self._sentences(r.query.text, hits[: self.settings.citations])
         if lead_span:
             sentences[lead_hit.index] = lead_span
         a, b = sentences.get(lead_hit.index, (0, len(lead_hit.chunk.text)))
         quote = escape_md(lead_hit.chunk.text[a:b].strip())
         lead = f"**{escape_md(top.name)}** — “{quote}” [1]"
-        runner = [f.name for f in r.films[1:3] if f.score >= 0.9 * top.score]
-        if runner:
-            lead += "\n\nAlso close: " + ", ".join(f"**{escape_md(n)}**" for n in runner) + "."
+        if runners:
+            lead += "\n\nAlso close: " + ", ".join(f"**{escape_md(f.name)}**" for f in runners) + "."
         return self._finish(r, lead, self._ranked_names(r), hits, note=note, sentences=sentences)
 
     def _many(self, r: SearchResult, note: str) -> Answer:

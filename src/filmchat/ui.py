@@ -1,17 +1,19 @@
 """The web chat (Gradio): a question box, example questions, answers with numbered, cited sources.
 
-It only talks to ``answer.Composer``; search and index details stay behind it.
-Article and user text reach the page escaped (see ``answer.escape_md``), and the
-Chatbot's own HTML sanitiser stays on as a second line of defence.
+It talks to ``answer.Composer`` (and, for the Rebuild button, ``index.build_index``);
+search and FAISS stay behind them. Every piece of article or user text reaches the
+page escaped (``answer.escape_md``), with the Chatbot's HTML sanitiser on as a second
+line of defence. The conversation is kept in the browser (``gr.BrowserState``), so a
+reload keeps it; "New chat" starts over.
 """
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import sys
+import threading
 
-from .answer import Answer, Composer, open_composer
+from .answer import Composer, escape_md, open_composer
 from .settings import Settings, load_settings
 
 EXAMPLES = [
@@ -21,67 +23,125 @@ EXAMPLES = [
     "Which films are based on true stories?",
     "which movie has zombies on a train?",
 ]
-DESCRIPTION = (
-    "Ask about the films in the articles. Every answer quotes the passages it comes from, "
-    "numbered [1], [2], … with the article and film. Follow-up questions (“who directed it?”) "
-    "refer to the film the chat is about."
+INTRO = (
+    "Ask about the films in the articles. Every answer quotes the passages it comes from — "
+    "numbered [1], [2], … with the article and the film — and says so when the articles don't answer. "
+    "Follow-ups (“who directed it?”) refer to the film the chat is about."
 )
+BUSY = "filmchat is busy answering other people right now — please ask again in a few seconds."
 CSS = """
-.filmchat-sources details { margin: .25em 0 .75em 0; }
-footer { display: none !important; }
+#filmchat-chat details { margin: .2em 0 .8em 0; font-size: .95em; }
+#filmchat-chat blockquote { margin: .3em 0; }
 """
 
 
-def earlier_questions(history: list) -> list[str]:
-    """The user's earlier questions from Gradio's message history (oldest first)."""
-    out = []
-    for m in history or []:
-        role = m.get("role") if isinstance(m, dict) else getattr(m, "role", None)
-        content = m.get("content") if isinstance(m, dict) else getattr(m, "content", None)
-        if role == "user":
-            if isinstance(content, list):  # newer Gradio: a list of parts
-                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-            if isinstance(content, str) and content.strip():
-                out.append(content)
-    return out
+def user_message(question: str) -> dict:
+    """The user's question as the chat shows it: as text, never as markup."""
+    return {"role": "user", "content": escape_md(question) if question.strip() else "(empty question)"}
 
 
-def render(answer: Answer) -> str:
-    """The chat message: the answer, then each source with an expandable full section."""
-    text = answer.text
-    if answer.citations:
-        blocks = []
-        for c in answer.citations:
-            blocks.append(
-                f"<details><summary>[{c.n}] whole passage · {html.escape(c.film or 'article')}</summary>\n\n"
-                f"{html.escape(c.text)}\n\n</details>"
-            )
-        text += "\n\n" + "\n".join(blocks)
-    return text
+class ChatApp:
+    """The live composer, swapped for a fresh one after a rebuild (no restart)."""
 
+    def __init__(self, composer: Composer, settings: Settings):
+        self.composer = composer
+        self.settings = settings
+        self._rebuild = threading.Lock()
 
-def make_app(composer: Composer, settings: Settings):
-    import gradio as gr
-
-    def respond(message: str, history: list) -> str:
+    def answer(self, question: str, history: list[str]) -> str:
         try:
-            return render(composer.ask(message or "", earlier_questions(history)))
+            composer = self.composer
+            a = composer.ask(question or "", history)
+            return a.markdown({c.n: composer.section_text(c) for c in a.citations})
         except Exception as e:  # noqa: BLE001 - the chat must keep working; the log keeps the detail
-            print(f"filmchat: error answering {message[:80]!r}: {type(e).__name__}: {e}", file=sys.stderr)
+            print(f"filmchat: error answering {str(question)[:80]!r}: {type(e).__name__}: {e}", file=sys.stderr)
             return "Sorry — something went wrong while answering. Please try again or rephrase the question."
 
+    def status(self) -> str:
+        from .index import index_status
+
+        try:
+            st = index_status(self.settings)
+        except Exception as e:  # noqa: BLE001
+            return f"Index status unavailable: {escape_md(str(e))}"
+        head = "✅ The index matches the corpus." if st.ok else "⚠️ The index does not match the corpus."
+        return head + "\n\n" + "\n".join(f"- {escape_md(m)}" for m in st.messages)
+
+    def rebuild(self, progress=None) -> str:
+        """Re-index the corpus (only what changed) and answer from the new index from now on."""
+        from .index import build_index
+
+        if not self._rebuild.acquire(blocking=False):
+            return "A rebuild is already running."
+        try:
+            embedder = self.composer.searcher.embedder
+
+            def step(done: int, total: int):
+                if progress is not None:
+                    progress(done / max(total, 1), desc=f"embedding {done}/{total} sentences")
+
+            report = build_index(self.settings, embedder, on_progress=step)
+            self.composer = open_composer(self.settings, embedder=embedder, build=False)
+            skipped = "".join(f"\n- skipped {escape_md(s.path)}: {escape_md(s.reason)}" for s in report.skipped)
+            return f"{escape_md(report.summary())}{skipped}\n\n{self.status()}"
+        except Exception as e:  # noqa: BLE001 - shown in the page; the old index keeps answering
+            return f"Rebuild failed: {escape_md(str(e))}. The previous index is still answering."
+        finally:
+            self._rebuild.release()
+
+
+def make_app(app: ChatApp):
+    import gradio as gr
+
+    def ask(message: str, messages: list, questions: list):
+        messages, questions = list(messages or []), list(questions or [])
+        reply = app.answer(message or "", questions)
+        messages += [user_message(message or ""), {"role": "assistant", "content": reply}]
+        if message and message.strip():
+            questions.append(message)
+        saved = {"messages": messages[-40:], "questions": questions[-20:]}
+        return "", messages, questions, saved
+
+    def restore(saved):
+        saved = saved or {}
+        return saved.get("messages", []), saved.get("questions", [])
+
+    def new_chat():
+        return [], [], {"messages": [], "questions": []}, ""
+
+    def rebuild(progress=gr.Progress()):
+        return app.rebuild(progress)
+
     with gr.Blocks(title="filmchat", fill_height=True) as demo:
+        saved = gr.BrowserState({"messages": [], "questions": []}, storage_key="filmchat-conversation")
+        questions = gr.State([])
         gr.Markdown("## filmchat — ask the articles about sad Korean films")
         chatbot = gr.Chatbot(
-            label="filmchat", sanitize_html=True, render_markdown=True, height=560,
-            buttons=["copy"], placeholder=DESCRIPTION, elem_classes=["filmchat-sources"],
+            label="filmchat", elem_id="filmchat-chat", sanitize_html=True, render_markdown=True, height=560,
+            buttons=["copy"], placeholder=INTRO, feedback_options=None, group_consecutive_messages=False,
         )
-        gr.ChatInterface(
-            respond, chatbot=chatbot, examples=EXAMPLES, run_examples_on_click=True, cache_examples=False,
-            api_name="chat", save_history=True, autofocus=True,
-            textbox=gr.Textbox(placeholder="Ask about a film… e.g. who directed Hope?", max_length=None,
-                               submit_btn=True, stop_btn=False, label="Question", show_label=False),
-        )
+        with gr.Row():
+            box = gr.Textbox(placeholder="Ask about a film… e.g. who directed Hope?", show_label=False, scale=8,
+                             autofocus=True, submit_btn=False, elem_id="filmchat-question")
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="filmchat-ask")
+            new = gr.Button("New chat", scale=1, elem_id="filmchat-new")
+        gr.Examples(EXAMPLES, inputs=box, label="Try")
+        with gr.Accordion("Index", open=False):
+            status = gr.Markdown(app.status)
+            rebuild_btn = gr.Button("Rebuild index", elem_id="filmchat-rebuild")
+            rebuild_btn.click(rebuild, outputs=status, api_name="rebuild")
+
+        outs = [box, chatbot, questions, saved]
+        box.submit(ask, [box, chatbot, questions], outs, api_visibility="private")
+        send.click(ask, [box, chatbot, questions], outs, api_visibility="private")
+        new.click(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
+        demo.load(restore, saved, [chatbot, questions], api_visibility="private")
+
+        # the API clients use (gradio_client): one question, earlier questions of the same chat
+        def chat(message: str, history: list[str] | None = None) -> str:
+            return app.answer(message, list(history or []))
+
+        gr.api(chat, api_name="chat")
     return demo
 
 
@@ -104,13 +164,18 @@ def auth_pair(auth: str | None) -> tuple[str, str] | None:
 
 
 def serve(settings: Settings, block: bool = True):
-    """Build the index if needed, then serve the chat on settings.host:port (never a public share link)."""
-    composer = open_composer(settings, progress=sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
+    """Build the index if needed, then serve the chat on settings.host:port (never a public share link).
+
+    The queue is deliberate: ``concurrency`` answers run at once (encoding is serialised
+    anyway), up to ``queue_size`` wait; beyond that a request is turned away at once as
+    busy instead of hanging. Direct REST calls cannot skip the queue (api_open=False).
+    """
     auth = auth_pair(settings.auth)
     if not is_loopback(settings.host) and auth is None:
         print(f"warning: serving on {settings.host} without a password: anyone who can reach this machine can use the "
               "chat. Set --auth user:password (or FILMCHAT_AUTH).", file=sys.stderr)
-    demo = make_app(composer, settings)
+    composer = open_composer(settings, progress=sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
+    demo = make_app(ChatApp(composer, settings))
     demo.queue(api_open=False, max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
     demo.launch(
         server_name=settings.host, server_port=settings.port, share=False, auth=auth,

@@ -1,0 +1,160 @@
+"""The chat in a real browser: Debian's chromium driven by Playwright against the real app on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, TINY, start_server, stop_server, write_corpus
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[click me](javascript:alert(1))"]
+
+if not Path(CHROMIUM).exists():  # `make test` installs it; say so rather than fail obscurely
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+class Chat:
+    """One browser tab on the chat; records any JavaScript dialog (an XSS would open one)."""
+
+    def __init__(self, browser, url: str):
+        self.page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        self.dialogs: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(url)
+        self.page.wait_for_selector("#filmchat-question textarea")
+
+    def ask(self, question: str) -> str:
+        bots = self.page.locator("#filmchat-chat .message.bot")
+        before = bots.count()
+        self.page.fill("#filmchat-question textarea", question)
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_function(
+            f"""() => {{ const b = document.querySelectorAll('#filmchat-chat .message.bot');
+                        return b.length > {before} && b[{before}].innerText.trim() !== ''
+                               && !b[{before}].innerText.includes('Loading content'); }}""", timeout=30_000)
+        return bots.nth(before).inner_text()
+
+    def chat_text(self) -> str:
+        return self.page.inner_text("#filmchat-chat")
+
+
+@pytest.fixture()
+def chat(browser, server):
+    c = Chat(browser, server)
+    yield c
+    c.page.close()
+
+
+def test_adoptee_question_shows_my_father_with_a_cited_excerpt(chat):
+    reply = chat.ask("which film is about a Korean adoptee?")
+    assert reply.startswith("My Father")
+    assert "[1]" in reply and "True Stories Behind Korean Films" in reply and "Aaron Bates" in reply
+    # the matched sentence is highlighted inside the excerpt
+    assert chat.page.locator("#filmchat-chat .message.bot blockquote strong").count() >= 1
+    # each source can expand to its whole section
+    details = chat.page.locator("#filmchat-chat .message.bot details").first
+    details.locator("summary").click()
+    assert "Bates asked the U.S. military" in details.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    chat.page.evaluate("document.querySelector('#filmchat-chat .bubble-wrap, #filmchat-chat [role=log]')?.scrollTo(0, 0)")
+    chat.page.screenshot(path=str(ARTIFACTS / "cited-answer.png"))
+
+
+def test_two_turn_follow_up_stays_on_the_film(chat):
+    assert chat.ask("Which film is about an autistic marathon runner?").startswith("Marathon")
+    reply = chat.ask("when did it come out?")
+    assert reply.startswith("Marathon was released in 2005")
+    assert chat.ask("which movie has zombies on a train?").startswith("Train To Busan")  # a new topic
+
+
+def test_unanswerable_question_says_it_is_not_in_the_articles(chat):
+    reply = chat.ask("which film is about a robot?")
+    assert "The articles don't say" in reply and "Closest matches" in reply
+
+
+def test_user_text_is_shown_as_text_and_never_runs(chat):
+    for evil in XSS:
+        chat.ask(evil)
+    page = chat.page
+    assert chat.dialogs == []
+    assert page.locator("#filmchat-chat script").count() == 0
+    assert page.locator("#filmchat-chat img[src='x']").count() == 0
+    assert page.locator("#filmchat-chat a[href^='javascript']").count() == 0
+    text = chat.chat_text()
+    assert "<script>alert(1)</script>" in text and "<img src=x onerror=alert(1)>" in text  # shown, as text
+
+
+@pytest.mark.parametrize("question", ["   ", "\x00\x07 who directed Hope? \x1b[31m", "🎬🎬 sad film? 😢",
+                                      "슬픈 한국 영화 추천해 주세요", "أي فيلم عن الأب؟", "lighthouse " * 10_000])
+def test_odd_questions_get_an_answer_or_a_message_and_the_chat_keeps_working(chat, question):
+    reply = chat.ask(question)
+    assert reply.strip()
+    assert chat.ask("who directed Train to Busan?").startswith("Train To Busan was directed by Yeon Sang-Ho")
+
+
+def test_new_chat_clears_and_reload_keeps_the_conversation(chat):
+    chat.ask("how long is Harmony?")
+    chat.page.reload()
+    chat.page.wait_for_selector("#filmchat-chat .message.bot", timeout=20_000)
+    assert "Harmony runs 115 minutes" in chat.chat_text()
+    assert chat.ask("who directed it?").startswith("The articles don't say") or "Harmony" in chat.chat_text()
+    chat.page.click("#filmchat-new")
+    chat.page.wait_for_function("document.querySelectorAll('#filmchat-chat .message.bot').length == 0")
+    assert "Harmony" not in chat.chat_text()
+
+
+def test_examples_are_on_the_first_screen(chat):
+    assert chat.page.get_by_text("which film is about a Korean adoptee?").first.is_visible()
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """A server on a corpus of its own: an article with hostile markup, and room to add articles."""
+    base = tmp_path_factory.mktemp("own")
+    corpus = write_corpus(base / "corpus", {
+        **TINY,
+        "evil.md": "# Evil Films\n\n## 1. Night Script\n\nA hacker writes <script>alert('article')</script> and "
+                   "<img src=x onerror=alert('article')> into a film about a [lost letter](javascript:alert('article')).\n",
+    })
+    proc, url = start_server(base / "index", corpus=corpus)
+    yield url, corpus
+    stop_server(proc)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_article_markup_is_shown_as_text(browser, own_server):
+    url, _ = own_server
+    chat = Chat(browser, url)
+    reply = chat.ask("which film is about a hacker and a lost letter?")
+    assert reply.startswith("Night Script") and "<script>alert('article')</script>" in reply
+    assert chat.dialogs == []
+    assert chat.page.locator("#filmchat-chat script, #filmchat-chat img[src='x'], #filmchat-chat a[href^='javascript']").count() == 0
+    chat.page.close()
+
+
+def test_rebuild_button_picks_up_a_new_article_without_restart(browser, own_server):
+    url, corpus = own_server
+    (corpus / "desert.txt").write_text("Desert Films\n\n1. Dune Sea\n\nA nomad guides a lost caravan across the dunes "
+                                       "to an oasis.\n", encoding="utf-8")
+    chat = Chat(browser, url)
+    chat.page.get_by_text("Index").first.click()
+    chat.page.click("#filmchat-rebuild")
+    chat.page.wait_for_function("document.body.innerText.includes('added: desert.txt')", timeout=60_000)
+    assert chat.ask("which film is about a nomad guiding a caravan?").startswith("Dune Sea")
+    chat.page.close()
