@@ -2,13 +2,18 @@
 
 Offsets in citations are offsets into ``Document.text``; for .txt and .md files that
 is the file's own UTF-8 text, newlines untranslated, so ``text[start:end]`` is exact.
-HTML files are reduced to their article text by trafilatura first.
+HTML files are reduced to their article text by trafilatura first (decoded with the
+charset their <meta> tag declares when they are not UTF-8).
+
+Binary, non-UTF-8, empty, unreadable and oversized files are skipped with a reason;
+one bad file never stops the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +42,7 @@ class Skipped:
 
     path: str
     reason: str
+    sha256: str = ""  # set when only the extracted text was unusable, so an unchanged file is not re-read
 
 
 def clean_title(line: str) -> str:
@@ -48,7 +54,7 @@ def clean_title(line: str) -> str:
 
 
 def title_of(text: str, fallback: str) -> str:
-    for line in text.splitlines():
+    for line in text.lstrip("\ufeff").splitlines():
         if line.strip():
             return clean_title(line)[:200]
     return fallback
@@ -84,8 +90,34 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
-def read_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document | Skipped:
-    rel = path.relative_to(corpus_dir).as_posix()
+HTML_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", re.I)
+
+
+def _decode(data: bytes, rel: str, html: bool) -> str | Skipped:
+    """The file's text, or why it cannot be an article (cheap checks only, no HTML extraction).
+
+    Plain text must be UTF-8, because citation offsets point into it. An HTML page that
+    is not UTF-8 is decoded with the charset its <meta> tag declares (citations point
+    into the extracted text, so nothing depends on the raw bytes).
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return Skipped(rel, "UTF-16 text, not UTF-8; convert it with e.g. `iconv -f utf-16 -t utf-8`")
+    if b"\x00" in data[:8192]:
+        return Skipped(rel, "binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        declared = HTML_CHARSET.search(data[:4096]) if html else None
+        if declared:
+            try:
+                return data.decode(declared.group(1).decode("ascii"))
+            except (LookupError, UnicodeDecodeError):
+                pass
+        return Skipped(rel, f"not UTF-8 (byte {e.start}); convert it with e.g. `iconv -t utf-8`")
+
+
+def _read_checked(path: Path, rel: str, max_bytes: int) -> tuple[bytes, str] | Skipped:
+    """The bytes and decoded text of a file that may be an article, or why it is skipped."""
     try:
         size = path.stat().st_size
         if size == 0:
@@ -95,31 +127,72 @@ def read_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document | Sk
         data = path.read_bytes()
     except OSError as e:
         return Skipped(rel, f"unreadable ({e.strerror or e})")
-    if b"\x00" in data[:8192]:
-        return Skipped(rel, "binary file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return Skipped(rel, f"not UTF-8 (byte {e.start}); convert it with e.g. `iconv -t utf-8`")
-    if text.startswith("\ufeff"):
-        pass  # kept: offsets must match the file as read
+    text = _decode(data, rel, path.suffix.lower() in HTML_SUFFIXES)
+    return text if isinstance(text, Skipped) else (data, text)
+
+
+def read_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document | Skipped:
+    rel = path.relative_to(corpus_dir).as_posix()
+    got = _read_checked(path, rel, max_bytes)
+    if isinstance(got, Skipped):
+        return got
+    data, text = got
+    digest = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() in HTML_SUFFIXES:
-        text = html_to_text(text)
+        try:
+            text = html_to_text(text)
+        except Exception as e:  # noqa: BLE001 - one broken page must not stop the rest
+            return Skipped(rel, f"HTML could not be parsed ({type(e).__name__})", digest)
     if not text.strip():
-        return Skipped(rel, "no text")
-    return Document(rel, text, title_of(text, path.stem), hashlib.sha256(data).hexdigest())
+        return Skipped(rel, "no text", digest)
+    return Document(rel, text, title_of(text, path.stem), digest)
 
 
-def read_corpus(corpus_dir: Path, max_file_mb: float = 20.0) -> tuple[list[Document], list[Skipped]]:
-    """Every readable article under ``corpus_dir``; raises CorpusError when there is none."""
-    corpus_dir = Path(corpus_dir)
+def _check_dir(corpus_dir: Path) -> None:
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir} (set --corpus or FILMCHAT_CORPUS)")
-    docs, skipped = [], []
+
+
+def _nothing_readable(corpus_dir: Path, skipped: list[Skipped]) -> CorpusError:
+    why = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
+    return CorpusError(f"no readable articles (.txt, .md, .html) in {corpus_dir}" + (f" ({why})" if why else ""))
+
+
+def scan_corpus(corpus_dir: Path, max_file_mb: float = 20.0) -> tuple[dict[str, str], list[Skipped]]:
+    """sha256 of every file that may be an article, without extracting HTML.
+
+    This is what an unchanged-corpus check needs, and it stays fast however many HTML
+    pages there are; only new or changed files are then read with ``read_corpus``.
+    """
+    corpus_dir = Path(corpus_dir)
+    _check_dir(corpus_dir)
+    found, skipped = {}, []
     for path in corpus_files(corpus_dir):
+        rel = path.relative_to(corpus_dir).as_posix()
+        got = _read_checked(path, rel, int(max_file_mb * 1_000_000))
+        if isinstance(got, Skipped):
+            skipped.append(got)
+        else:
+            found[rel] = hashlib.sha256(got[0]).hexdigest()
+    if not found:
+        raise _nothing_readable(corpus_dir, skipped)
+    return found, skipped
+
+
+def read_corpus(corpus_dir: Path, max_file_mb: float = 20.0,
+                only: Collection[str] | None = None) -> tuple[list[Document], list[Skipped]]:
+    """Every readable article under ``corpus_dir`` (or just the relative paths in ``only``).
+
+    Raises CorpusError when the folder is missing, or when it holds no readable
+    article and ``only`` was not given.
+    """
+    corpus_dir = Path(corpus_dir)
+    _check_dir(corpus_dir)
+    paths = corpus_files(corpus_dir) if only is None else [corpus_dir / p for p in sorted(only)]
+    docs, skipped = [], []
+    for path in paths:
         got = read_document(path, corpus_dir, int(max_file_mb * 1_000_000))
         (docs if isinstance(got, Document) else skipped).append(got)
-    if not docs:
-        why = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
-        raise CorpusError(f"no readable articles (.txt, .md, .html) in {corpus_dir}" + (f" ({why})" if why else ""))
+    if not docs and only is None:
+        raise _nothing_readable(corpus_dir, skipped)
     return docs, skipped
