@@ -66,6 +66,23 @@ def test_new_topic_is_not_dragged_back_to_the_old_film(composer):
     assert a.films[0] == "Red Dust"
 
 
+def test_a_film_named_earlier_is_the_conversation_film_even_if_that_question_found_no_answer(composer):
+    # no article says who directed Red Dust, but the chat is still about Red Dust
+    a = composer.ask("how long is it?", ["who directed Red Dust?"])
+    assert a.films[0] == "Red Dust" and "98 minutes" in a.lead
+
+
+def test_it_with_no_film_to_refer_to_asks_which_film(composer):
+    a = composer.ask("who directed it?")
+    assert a.abstained and a.citations == [] and a.lead.startswith("Which film do you mean?")
+
+
+@pytest.mark.parametrize("question", ["슬픈 영화", "مرحبا", "מי ביים את הסרט?", "😭🎬"])
+def test_a_question_with_no_english_word_gets_a_clear_message(composer, question):
+    a = composer.ask(question)
+    assert a.abstained and a.citations == [] and "in English" in a.lead
+
+
 def test_other_films_exclude_the_conversation_film(composer):
     a = composer.ask("what other films are about the ocean?", ["which film is about a lighthouse keeper?"])
     assert "Blue Harbour" not in a.films

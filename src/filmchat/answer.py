@@ -54,6 +54,12 @@ FACT_PHRASE = {
     "cast": "{film} stars {value}",
 }
 FACT_LABEL = {"director": "Director", "release": "Released", "duration": "Runtime", "cast": "Cast"}
+UNCLEAR = {
+    "no film": "Which film do you mean? Name it — e.g. “who directed Hope?” — or first ask which film is about "
+               "something, then “who directed it?” refers to that film.",
+    "no words": "I can't find anything to look for in that question: the articles are in English. Ask about a film or "
+                "its story — e.g. “who directed Hope?” or “which film is about a Korean adoptee?”.",
+}
 CARD = re.compile(r"^\s*(tell me (more )?about|what (do you know|can you tell me) about|(give me )?(info|information|details)"
                   r" (on|about)|describe|summari[sz]e)\b", re.I)
 
@@ -329,6 +335,9 @@ class Composer:
                             sentences=sentences)
 
     def _abstain(self, r: SearchResult, note: str) -> Answer:
+        unclear = UNCLEAR.get(r.confidence.get("reason", ""))
+        if unclear:  # nothing to search for: say what to ask instead of showing unrelated passages
+            return self._finish(r, unclear, [], [], abstained=True, note=note)
         film = self._film_in_question(r)
         if film:
             lead = (f"The articles don't say — they discuss **{escape_md(self.searcher.catalog.name(film))}**, "

@@ -37,6 +37,8 @@ REFERS_BACK = re.compile(r"\b(it|its|it's|he|him|his|she|her|hers|they|them|thei
 # "Which film is about …" carries no content; the dense query is the rest of the question.
 FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|dramas?)\s+(is|are|was|were|has|have|had|does|do|did)?\s*(about\s+)?", re.I)
 OTHER = re.compile(r"\b(other|else|another|similar|also)\b", re.I)
+# "who directed it?" needs a film: named, or the conversation's
+NEEDS_FILM = re.compile(r"\b(it|its|it's|(this|that) (film|movie|show|drama))\b", re.I)
 # words that carry no content in a question (for coverage); title words are removed separately
 QUESTION_WORDS = set(
     "what which who whom whose when where why how is are was were be been do does did the a an of in on to for about "
@@ -134,9 +136,12 @@ class Searcher:
         return q
 
     def conversation_film(self, history: list[str]) -> str | None:
-        """The film the last answerable question of the conversation was about."""
+        """The film the last question of the conversation named, or the last answerable one was about."""
         for i in range(len(history) - 1, -1, -1):
             result = self.search(history[i], history[:i])
+            named = [k for k in result.query.named if any(f.key == k for f in result.films)]
+            if named:  # "who directed Hope?" is about Hope even when its passages are judged not to answer
+                return named[0]
             if result.films and result.answerable:
                 return result.films[0].key
         return None
@@ -250,6 +255,10 @@ class Searcher:
         if not films:
             return False, {"reason": "no passage"}
         anchored = q.named or ([q.focus] if q.focus else [])
+        if not words(q.text):  # no Latin letter or digit: nothing to match in English articles
+            return False, {"reason": "no words"}
+        if not anchored and not (q.which or q.plural) and NEEDS_FILM.search(q.text):
+            return False, {"reason": "no film"}  # "who directed it?" with no film named or talked about
         film = films[0]
         top_hits = list(film.hits[:3])
         cov = self.coverage(q, top_hits)
