@@ -73,3 +73,23 @@ def test_manifest_lists_checksums_of_every_artifact(tiny_settings, embedder):
     report = build_index(tiny_settings, embedder)
     manifest = json.loads((report.directory / "manifest.json").read_text())
     assert {"chunks.json", "embeddings.npy", "vectors.faiss", "units.npy"} <= set(manifest["artifacts"])
+
+
+def test_a_load_that_races_a_rebuild_reads_the_new_build(tiny_settings, embedder, monkeypatch):
+    """CURRENT read, then a rebuild switches it and removes the old folder before the files are read."""
+    import filmchat.index as index_module
+
+    build_index(tiny_settings, embedder)
+    real = index_module._load
+    raced = []
+
+    def load_after_a_rebuild(build, *args):
+        if not raced:
+            (tiny_settings.corpus_dir / "desert.txt").write_text("Desert Films\n\n1. Dune Sea\n\nA nomad guides a caravan.\n")
+            raced.append(build_index(tiny_settings, embedder).directory)
+            assert not build.exists()
+        return real(build, *args)
+
+    monkeypatch.setattr(index_module, "_load", load_after_a_rebuild)
+    index = load_index(tiny_settings)
+    assert index.directory == raced[0] and "Dune Sea" in {c.film for c in index.chunks}

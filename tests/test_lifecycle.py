@@ -1,112 +1,353 @@
-"""Index lifecycle: incremental and no-op rebuilds, stale and mismatched indexes, kills, corruption, locks."""
+"""Index lifecycle: incremental and no-op rebuilds, stale and mismatched indexes, kills, corruption, locks.
+
+Real model, real FAISS, real `filmchat` processes where the behaviour is about processes
+(SIGKILL, two builds at once, what the command prints and which libraries it loads).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from filmchat.answer import open_composer
-from filmchat.index import BuildLock, IndexBusy, IndexMismatch, build_index, index_status, load_index
+from filmchat.embedding import Embedder
+from filmchat.index import (BuildLock, IndexBusy, IndexCorrupt, IndexMismatch, build_index, index_status,
+                            load_index)
 from filmchat.settings import load_settings
 
 from conftest import copy_corpus
 
+FILMCHAT = [sys.executable, "-m", "filmchat.cli"]
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
+LANTERN = ("Films About Lanterns\n\n1. Paper Lantern\n\nDirector: Jun Seo\n\n"
+           "A blind lantern maker teaches his granddaughter to build paper lanterns for the harvest festival.\n")
 
-def test_unchanged_corpus_rebuild_embeds_nothing_and_writes_nothing(tiny_settings, embedder):
+
+def quiet(_msg: str) -> None:
+    pass
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([*FILMCHAT, *args], capture_output=True, text=True, env=ENV, timeout=timeout)
+
+
+def where(settings) -> list[str]:
+    return ["--corpus", str(settings.corpus_dir), "--index-dir", str(settings.index_dir)]
+
+
+def rows_of(index, file: str) -> np.ndarray:
+    """The vectors of one file's sentences, in order."""
+    ids = [i for i, c in enumerate(index.chunks) if c.file == file]
+    return index.embeddings[np.isin(index.units[:, 0], ids)]
+
+
+def leftovers(index_dir) -> list[str]:
+    return sorted(p.name for p in index_dir.iterdir() if p.name not in ("CURRENT", ".lock"))
+
+
+# ---------------------------------------------------------------- incremental rebuilds
+
+def test_unchanged_corpus_rebuild_embeds_nothing_writes_nothing_and_loads_no_model(tiny_settings, embedder):
     first = build_index(tiny_settings, embedder)
-    again = build_index(tiny_settings, embedder)
+    fresh = Embedder()  # not loaded yet: loading it would mean the no-op did model work
+    again = build_index(tiny_settings, fresh)
     assert again.rebuilt is False and again.embedded == 0 and again.directory == first.directory
-    assert "up to date" in again.summary()
+    assert fresh._model is None
+    assert "up to date" in again.summary() and "2 files" in again.summary()
+    assert leftovers(tiny_settings.index_dir) == [first.directory.name]
+
+
+def test_unchanged_corpus_cli_imports_no_torch_faiss_or_model(tiny_settings, embedder):
+    build_index(tiny_settings, embedder)
+    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "filmchat.cli", "index", *where(tiny_settings)],
+                       capture_output=True, text=True, env=ENV, timeout=60)
+    assert p.returncode == 0 and "index up to date" in p.stdout, p.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if line.startswith("import time:")}
+    assert "numpy" in imported  # the check itself works
+    for heavy in ("torch", "sentence_transformers", "transformers", "faiss", "gradio", "trafilatura"):
+        assert heavy not in imported, f"{heavy} imported on the no-op path"
 
 
 def test_one_changed_or_added_file_embeds_only_its_chunks(tiny_settings, embedder):
     build_index(tiny_settings, embedder)
+    sea_before = rows_of(load_index(tiny_settings), "sea.txt")
     space = tiny_settings.corpus_dir / "space.txt"
     space.write_text(space.read_text() + "\n3. Moon Garden\n\nA botanist plants a garden in a crater.\n")
     (tiny_settings.corpus_dir / "desert.txt").write_text("Desert Films\n\n1. Dune Sea\n\nA nomad guides a caravan.\n")
-    r = build_index(tiny_settings, embedder)
+    calls = []
+    r = build_index(tiny_settings, embedder, on_progress=lambda done, total: calls.append((done, total)))
     assert r.changed == ["space.txt"] and r.added == ["desert.txt"] and r.removed == []
-    assert r.embedded == 3 + 1  # space.txt now has 3 chunks, desert.txt 1; sea.txt's 2 were reused
-    assert "changed: space.txt" in r.summary() and "added: desert.txt" in r.summary()
-    a = open_composer(tiny_settings, embedder=embedder, log=lambda m: None).ask("which film is about a garden on the moon?")
+    assert r.embedded == 3 + 1 and r.reused == 2  # space.txt now has 3 chunks, desert.txt 1; sea.txt's 2 reused
+    summary = r.summary()
+    assert "changed: space.txt" in summary and "added: desert.txt" in summary and "embedded 4 chunks" in summary
+    # progress counts exactly the sentences of the two files, from 0 to all of them
+    index = load_index(tiny_settings)
+    assert calls[0] == (0, r.sentences) and calls[-1] == (r.sentences, r.sentences)
+    assert r.sentences == len(rows_of(index, "space.txt")) + len(rows_of(index, "desert.txt")) < len(index.units)
+    assert np.array_equal(rows_of(index, "sea.txt"), sea_before)  # the unchanged file's vectors, reused as they were
+    a = open_composer(tiny_settings, embedder=embedder, log=quiet).ask("which film is about a garden on the moon?")
     assert a.films[0] == "Moon Garden"
 
 
-def test_removed_file_disappears_from_answers(tiny_settings, embedder):
+def test_removed_file_disappears_from_answers_without_loading_the_model(tiny_settings, embedder):
     build_index(tiny_settings, embedder)
+    composer = open_composer(tiny_settings, embedder=embedder, log=quiet)
+    assert composer.ask("which film is about a lighthouse keeper?").films[0] == "Blue Harbour"
     (tiny_settings.corpus_dir / "sea.txt").unlink()
-    r = build_index(tiny_settings, embedder)
-    assert r.removed == ["sea.txt"] and r.embedded == 0
-    a = open_composer(tiny_settings, embedder=embedder, log=lambda m: None).ask("which film is about a lighthouse keeper?")
+    fresh = Embedder()
+    r = build_index(tiny_settings, fresh)
+    assert r.removed == ["sea.txt"] and r.embedded == 0 and "removed: sea.txt" in r.summary()
+    assert fresh._model is None
+    a = open_composer(tiny_settings, embedder=embedder, log=quiet).ask("which film is about a lighthouse keeper?")
     assert "Blue Harbour" not in a.films and all(c.file != "sea.txt" for c in a.citations)
 
 
-def test_full_rebuild_embeds_everything(tiny_settings, embedder):
-    build_index(tiny_settings, embedder)
-    assert build_index(tiny_settings, embedder, full=True).embedded == 4
+def test_a_dropped_in_html_article_is_answerable_and_not_parsed_again_while_unchanged(tiny_settings, embedder,
+                                                                                    monkeypatch):
+    from filmchat import corpus as corpus_module
 
+    build_index(tiny_settings, embedder)
+    story = "A blind lantern maker teaches his granddaughter to build paper lanterns for the harvest festival."
+    (tiny_settings.corpus_dir / "lanterns.html").write_text(
+        f"<html><head><title>Films About Lanterns</title><script>track('SCRIPTSECRET')</script></head><body>"
+        f"<nav><a href='/'>NAVSECRET Home</a></nav><article><h1>Films About Lanterns</h1><h2>1. Paper Lantern</h2>"
+        f"<p>{story} {story}</p></article><footer>FOOTERSECRET</footer></body></html>")
+    (tiny_settings.corpus_dir / "blank.html").write_text("<html><head><script>x()</script></head><body></body></html>")
+    r = build_index(tiny_settings, embedder)
+    assert r.added == ["lanterns.html"] and [s.path for s in r.skipped] == ["blank.html"]
+    a = open_composer(tiny_settings, embedder=embedder, log=quiet).ask("which film is about a lantern maker?")
+    assert a.films[0] == "Paper Lantern" and a.citations[0].file == "lanterns.html"
+    assert not any(s in c.text for c in a.citations for s in ("SCRIPTSECRET", "NAVSECRET", "FOOTERSECRET", "<p>"))
+    parsed = []
+    monkeypatch.setattr(corpus_module, "html_to_text", lambda html: parsed.append(html) or "")
+    again = build_index(tiny_settings, embedder)
+    assert again.rebuilt is False and parsed == [] and [s.path for s in again.skipped] == ["blank.html"]
+    assert index_status(tiny_settings).ok
+
+
+def test_full_rebuild_embeds_everything_and_says_so(tiny_settings, embedder):
+    build_index(tiny_settings, embedder)
+    r = build_index(tiny_settings, embedder, full=True)
+    assert r.embedded == 4 and r.reused == 0 and r.rebuilt
+    assert r.added == r.changed == r.removed == []  # nothing changed in the corpus: the report does not pretend
+    assert r.summary().startswith("full rebuild")
+
+
+def test_cli_prints_added_changed_removed_chunks_and_seconds(tiny_settings, embedder):
+    build_index(tiny_settings, embedder)
+    d = tiny_settings.corpus_dir
+    (d / "lantern.md").write_text(LANTERN)
+    (d / "space.txt").write_text((d / "space.txt").read_text() + "\nThe crew finally comes home.\n")
+    (d / "sea.txt").unlink()
+    p = cli("index", *where(tiny_settings))
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.strip()
+    assert "added: lantern.md" in out and "changed: space.txt" in out and "removed: sea.txt" in out
+    assert "embedded 3 chunks" in out and " s;" in out and len(out.splitlines()) == 1
+    p = cli("index", *where(tiny_settings))
+    assert p.returncode == 0 and p.stdout.startswith("index up to date: 2 files")
+
+
+# ---------------------------------------------------------------- status, mismatch, stale code
 
 def test_status_says_whether_the_index_matches(tiny_settings, embedder):
     build_index(tiny_settings, embedder)
     assert index_status(tiny_settings).ok
+    p = cli("status", *where(tiny_settings))
+    assert p.returncode == 0 and "index matches the corpus (2 files" in p.stdout
     (tiny_settings.corpus_dir / "new.txt").write_text("New\n\n1. Quiet Lake\n\nA swan.\n")
     st = index_status(tiny_settings)
     assert st.stale and not st.ok and any("new file not indexed: new.txt" in m for m in st.messages)
-    other = tiny_settings.replace(chunk_chars=300)
-    assert index_status(other).mismatch
+    p = cli("index", "--check", *where(tiny_settings))
+    assert p.returncode == 1 and "new file not indexed: new.txt" in p.stdout and "filmchat index" in p.stdout
+    assert index_status(tiny_settings.replace(chunk_chars=300)).mismatch
+    p = subprocess.run([*FILMCHAT, "status", *where(tiny_settings)], capture_output=True, text=True, timeout=60,
+                       env={**ENV, "FILMCHAT_CHUNK_CHARS": "300"})
+    assert p.returncode == 1 and "chunking differs" in p.stdout and "index --full" in p.stdout
+
+
+def test_index_built_with_another_model_is_refused_with_the_way_out(tiny_settings, embedder):
+    build_index(tiny_settings, embedder)
+    p = cli("ask", "which film is about a lighthouse keeper?", "--model", "some-org/other-model", *where(tiny_settings))
+    assert p.returncode == 1 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert "model differs" in p.stderr and "filmchat index --full" in p.stderr and p.stdout == ""
+    p = cli("status", "--model", "some-org/other-model", *where(tiny_settings))
+    assert p.returncode == 1 and "model differs" in p.stdout
 
 
 def test_index_built_with_other_chunking_is_refused_with_the_way_out(tiny_settings, embedder):
     build_index(tiny_settings, embedder)
     with pytest.raises(IndexMismatch, match="filmchat index --full"):
-        open_composer(tiny_settings.replace(chunk_chars=300), embedder=embedder, log=lambda m: None)
+        open_composer(tiny_settings.replace(chunk_chars=300), embedder=embedder, log=quiet)
 
 
-def test_corrupt_index_is_rebuilt_when_the_corpus_is_there(tiny_settings, embedder):
+def test_index_made_by_other_chunking_code_is_stale_and_rebuilt(tiny_settings, embedder):
     report = build_index(tiny_settings, embedder)
-    (report.directory / "vectors.faiss").write_bytes(b"garbage")
+    # what an index built before the chunking code changed looks like (CURRENT keeps its manifest's checksum)
+    path = report.directory / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["pipeline"] = "0" * 16
+    path.write_text(json.dumps(manifest))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    (tiny_settings.index_dir / "CURRENT").write_text(f"{report.directory.name} {digest}\n")
+    st = index_status(tiny_settings)
+    assert st.stale and not st.mismatch and any("chunks articles changed" in m for m in st.messages)
+    r = build_index(tiny_settings, embedder)
+    assert r.rebuilt and r.embedded == 4 and "rebuilt from scratch" in r.summary()
+    assert index_status(tiny_settings).ok
+
+
+# ---------------------------------------------------------------- corruption and leftovers
+
+def test_corrupt_index_is_reported_and_rebuilt_when_the_corpus_is_there(tiny_settings, embedder):
+    report = build_index(tiny_settings, embedder)
+    faiss_file = report.directory / "vectors.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])  # truncated
+    p = cli("status", *where(tiny_settings))
+    assert p.returncode == 1 and "vectors.faiss is corrupt" in p.stdout and "filmchat index --full" in p.stdout
     logs = []
-    composer = open_composer(tiny_settings, embedder=embedder, log=logs.append)
-    assert any("corrupt" in m for m in logs)
+    composer = open_composer(tiny_settings, embedder=embedder, log=logs.append)  # what ask and serve do
+    assert any("corrupt" in m for m in logs) and any("rebuilt from scratch" in m for m in logs)
     assert composer.ask("which film is about a lighthouse keeper?").films[0] == "Blue Harbour"
 
+
+def test_flipped_byte_in_the_manifest_is_detected(tiny_settings, embedder):
+    report = build_index(tiny_settings, embedder)
+    path = report.directory / "manifest.json"
+    data = bytearray(path.read_bytes())
+    at = data.index(b'"chunks": 4') + len(b'"chunks": ')
+    data[at] ^= 0x01  # still valid JSON: only the checksum in CURRENT can tell
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt, match="manifest.json is corrupt.*filmchat index --full"):
+        load_index(tiny_settings)
+    r = build_index(tiny_settings, embedder)  # the plain command repairs it
+    assert r.rebuilt and r.embedded == 4 and len(load_index(tiny_settings)) == 4
+
+
+def test_every_build_removes_what_killed_builds_left_and_nothing_else(tiny_settings, embedder):
+    first = build_index(tiny_settings, embedder)
+    d = tiny_settings.index_dir
+    (d / "build-20200101-000000-123-456").mkdir()  # a half-written build of a killed process
+    (d / "build-20200101-000000-123-456" / "chunks.json").write_text("[")
+    (d / ".CURRENT.123.tmp").write_text("build-20200101-000000-123-456\n")
+    (d / "build-notes").mkdir()  # not ours: never touched
+    r = build_index(tiny_settings, embedder)
+    assert r.rebuilt is False  # even a no-op build cleans up
+    assert leftovers(d) == [first.directory.name, "build-notes"]
+    assert len(load_index(tiny_settings)) == 4
+
+
+# ---------------------------------------------------------------- reloading a running chat
+
+def test_a_running_chat_can_reload_the_new_index_without_a_restart(tiny_settings, embedder):
+    build_index(tiny_settings, embedder)
+    old = open_composer(tiny_settings, embedder=embedder, log=quiet)
+    assert old.searcher.index.is_live()
+    (tiny_settings.corpus_dir / "lantern.txt").write_text(LANTERN)
+    build_index(tiny_settings, embedder)
+    assert not old.searcher.index.is_live()  # what a UI polls to know it should reload
+    assert not old.searcher.index.directory.exists()  # the old build's folder is gone ...
+    assert old.ask("which film is about a lighthouse keeper?").films[0] == "Blue Harbour"  # ... it still answers
+    new = open_composer(tiny_settings, embedder=embedder, build=False, log=quiet)
+    assert new.searcher.index.is_live()
+    assert new.ask("which film is about a lantern maker?").films[0] == "Paper Lantern"
+
+
+# ---------------------------------------------------------------- two builds at once
 
 def test_second_build_at_once_gets_a_clear_message(tiny_settings, embedder):
     build_index(tiny_settings, embedder)
     with BuildLock(tiny_settings.index_dir):
         with pytest.raises(IndexBusy, match="already building"):
             build_index(tiny_settings, embedder, full=True)
-        p = subprocess.run([sys.executable, "-m", "filmchat.cli", "index", "--full", "--corpus",
-                            str(tiny_settings.corpus_dir), "--index-dir", str(tiny_settings.index_dir)],
-                           capture_output=True, text=True, timeout=120)
-        assert p.returncode != 0 and "already building" in p.stderr and "Traceback" not in p.stderr
-    assert len(load_index(tiny_settings).chunks) == 4
+    (tiny_settings.corpus_dir / "lantern.txt").write_text(LANTERN)
+    first = subprocess.Popen([*FILMCHAT, "index", "--full", *where(tiny_settings)], env=ENV,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = tiny_settings.index_dir / ".lock"
+    deadline = time.time() + 60
+    while lock.read_text().strip() != str(first.pid) and time.time() < deadline:  # the first holds the lock
+        time.sleep(0.02)
+    second = cli("index", *where(tiny_settings))
+    assert second.returncode == 1 and "Traceback" not in second.stderr
+    assert f"already building {tiny_settings.index_dir} (pid {first.pid})" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1
+    assert len(load_index(tiny_settings)) == 4  # the live index stays loadable meanwhile
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    composer = open_composer(tiny_settings, embedder=embedder, build=False, log=quiet)
+    assert composer.ask("which film is about a lantern maker?").films[0] == "Paper Lantern"
+    assert index_status(tiny_settings).ok
 
 
-def test_killing_a_build_at_any_moment_leaves_the_previous_index_answering(tmp_path, embedder):
+# ---------------------------------------------------------------- SIGKILL at any moment
+
+def _kill_when(proc: subprocess.Popen, index_dir, live: str, point: str | float) -> bool:
+    """SIGKILL ``proc`` after ``point`` seconds, or as soon as its new build folder shows ``point``.
+
+    Returns whether the process was still running when it was killed.
+    """
+    deadline = time.time() + 90
+    while proc.poll() is None and time.time() < deadline:
+        if isinstance(point, float):
+            time.sleep(point)
+            break
+        names = [n for n in os.listdir(index_dir) if n.startswith("build-") and n != live]
+        if point == "switched":
+            if (index_dir / "CURRENT").read_text().split()[0] != live:
+                break
+        elif names and (point == "folder" or any((index_dir / n / point).exists() for n in names)):
+            break
+        time.sleep(0.0005)
+    alive = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return alive
+
+
+def test_killing_a_build_at_any_moment_leaves_an_index_that_loads_and_answers(tmp_path, embedder, shipped_composer,
+                                                                             shipped_settings):
     corpus = copy_corpus(tmp_path / "corpus")
     settings = load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "index")
+    shutil.copytree(shipped_settings.index_dir, settings.index_dir)  # the session's build of the same corpus
+    lantern = corpus / "lantern.txt"
+    lantern.write_text(LANTERN)
     build_index(settings, embedder)
-    before = load_index(settings).directory
-    cmd = [sys.executable, "-m", "filmchat.cli", "index", "--full", "--corpus", str(corpus), "--index-dir",
-           str(settings.index_dir)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    for delay in (0.3, 1.0, 2.0, 3.5, 5.0, 7.0):  # reading, loading the model, embedding, writing
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        index = load_index(settings)  # checksums verified: never a half-written index
-        assert index.directory == before or index.manifest["chunks"] == 81
-        composer = open_composer(settings, embedder=embedder, log=lambda m: None)
+    orphans = 0
+    # Early points kill builds that embed (one changed file; a --full build for the embedding phase); the
+    # writing points kill a build that only drops lantern.txt, which reaches the writing within a second.
+    for point, full in [(0.3, False), (2.0, False), (5.0, True),
+                        ("folder", False), ("vectors.faiss", False), ("manifest.json", False), ("switched", False)]:
+        if isinstance(point, float):
+            lantern.write_text(LANTERN + f"\nIt was shown {point} times.\n")
+        else:
+            lantern.unlink(missing_ok=True)
+        live = (settings.index_dir / "CURRENT").read_text().split()[0]
+        proc = subprocess.Popen([*FILMCHAT, "index", *where(settings), *(["--full"] if full else [])],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        assert _kill_when(proc, settings.index_dir, live, point), f"the build had finished before {point!r}"
+        index = load_index(settings)  # every checksum verified: never a half-written index
+        switched = index.directory.name != live
+        assert switched == (point == "switched")
+        orphans += sum(1 for p in leftovers(settings.index_dir) if p != index.directory.name)
+        composer = open_composer(settings, embedder=embedder, build=False, log=quiet)
         assert composer.ask("which film is about a Korean adoptee?").films[0] == "My Father"
-        before = index.directory
-    # the next completed build cleans up what the killed ones left behind
-    build_index(settings, embedder, full=True)
-    leftovers = [p.name for p in settings.index_dir.iterdir() if p.name not in ("CURRENT", ".lock")]
-    assert len(leftovers) == 1 and leftovers[0].startswith("build-")
+        lantern_films = composer.ask("which film is about a lantern maker?").films
+        assert ("Paper Lantern" in lantern_films) != switched  # the old index, or the new one without lantern.txt
+    assert orphans >= 2  # some kills really landed mid-write, leaving a half-written folder behind
+    # the next build finishes and cleans up what the killed ones left behind
+    lantern.write_text(LANTERN)
+    p = subprocess.run([*FILMCHAT, "index", *where(settings)], capture_output=True, text=True, env=ENV, timeout=120)
+    assert p.returncode == 0 and "added: lantern.txt" in p.stdout, p.stderr
+    assert len(leftovers(settings.index_dir)) == 1 and leftovers(settings.index_dir)[0].startswith("build-")
+    assert index_status(settings).ok
+    composer = open_composer(settings, embedder=embedder, build=False, log=quiet)
+    assert composer.ask("which film is about a lantern maker?").films[0] == "Paper Lantern"

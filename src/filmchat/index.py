@@ -2,15 +2,17 @@
 
 Layout of ``index_dir``::
 
-    CURRENT              name of the build that is live (switched atomically with os.replace)
+    CURRENT              "<build folder> <sha256 of its manifest.json>": the live build (switched with os.replace)
     build-<time>-<pid>/  manifest.json, chunks.json, units.npy, embeddings.npy, vectors.faiss, bm25/
     .lock                held while a build runs, so two builds never write at once
 
 A build writes a complete new folder beside the live one, fsyncs it, then replaces
-CURRENT: killing a build at any moment leaves the previous index loadable. Every
-artifact's sha256 is in the manifest and checked on load, so a flipped byte or a
-truncated file is reported instead of answering from garbage. Unchanged files keep
-their chunks and vectors, so a rebuild embeds only what changed.
+CURRENT: killing a build at any moment leaves the previous index loadable, and the
+next build removes what a killed one left behind. The manifest's sha256 is in
+CURRENT and every artifact's sha256 is in the manifest, all checked on load, so a
+flipped byte or a truncated file is reported instead of answering from garbage.
+Unchanged files keep their chunks and vectors, so a rebuild embeds only what changed;
+an unchanged corpus is recognised from file hashes alone, without loading the model.
 
 Dense vectors are per sentence ("unit"), BM25 is per chunk; ``units.npy`` maps each
 vector to its chunk and the sentence's offsets inside the chunk.
@@ -24,6 +26,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -34,15 +37,17 @@ import numpy as np
 
 from . import __version__
 from .chunking import Chunk, chunk_corpus, sentence_spans
-from .corpus import Document, Skipped, read_corpus
+from .corpus import CorpusError, Skipped, read_corpus, scan_corpus
 from .embedding import Embedder
 from .settings import Settings
 
 FORMAT = 1
-CHUNKER_VERSION = 1  # bump when chunking changes what it produces for the same settings
+CHUNKER_VERSION = 1  # also part of pipeline_fingerprint(), which follows the chunking code itself
 HNSW_ABOVE = 50_000  # exact search stays under a few ms below this many passages
 ARTIFACTS = ("chunks.json", "units.npy", "embeddings.npy", "vectors.faiss", "bm25/params.index.json", "bm25/vocab.index.json",
              "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
+BUILD_NAME = re.compile(r"build-\d{8}-\d{6}-\d+-\d+")  # only folders named like this are ever deleted
+REBUILD = "rebuild with `filmchat index --full`"
 
 
 class IndexProblem(Exception):
@@ -115,10 +120,15 @@ class BuildLock:
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
+            holder = os.read(self.fd, 32).decode("ascii", "replace").strip()
             os.close(self.fd)
             if e.errno in (errno.EAGAIN, errno.EACCES):
-                raise IndexBusy(f"another `filmchat index` is already building {self.path.parent}; wait for it to finish") from e
+                who = f" (pid {holder})" if holder.isdigit() else ""
+                raise IndexBusy(f"another `filmchat index` is already building {self.path.parent}{who}; "
+                                "wait for it to finish, then run it again") from e
             raise
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)  # who holds it, for the message above
         return self
 
     def __exit__(self, *exc):
@@ -176,6 +186,17 @@ class Index:
     def __len__(self) -> int:
         return len(self.chunks)
 
+    def is_live(self) -> bool:
+        """Whether CURRENT still names this build; False once a rebuild switched it (time to reload).
+
+        A loaded index lives in memory, so it keeps answering after a rebuild removes its folder.
+        """
+        try:
+            current = _read_current(self.directory.parent)
+        except IndexProblem:
+            return False
+        return current is not None and current[0] == self.directory
+
     def dense(self, query_vector: np.ndarray, k: int) -> dict[int, tuple[float, int]]:
         """chunk position -> (best sentence cosine, that unit) for the k nearest sentences.
 
@@ -206,6 +227,121 @@ class Index:
 
 
 # ---------------------------------------------------------------- build
+# ---------------------------------------------------------------- what is live, and is it intact
+
+def _read_current(index_dir: Path) -> tuple[Path, str | None] | None:
+    """The live build folder and its manifest's sha256 (None in CURRENT files from before it was recorded)."""
+    try:
+        fields = (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").split()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as e:
+        raise IndexCorrupt(f"{index_dir}/CURRENT is unreadable ({e}); {REBUILD}") from e
+    if not (1 <= len(fields) <= 2 and BUILD_NAME.fullmatch(fields[0])
+            and (len(fields) == 1 or re.fullmatch(r"[0-9a-f]{64}", fields[1]))):
+        raise IndexCorrupt(f"{index_dir}/CURRENT is damaged; {REBUILD}")
+    return Path(index_dir) / fields[0], fields[1] if len(fields) == 2 else None
+
+
+def _live(index_dir: Path) -> tuple[Path, dict] | None:
+    """The live build and its manifest, checked against the digest in CURRENT; None when there is no index."""
+    current = _read_current(index_dir)
+    if current is None:
+        return None
+    build, digest = current
+    path = build / "manifest.json"
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise IndexCorrupt(f"index manifest {path} is unreadable ({e.strerror or e}); {REBUILD}") from e
+    if digest and hashlib.sha256(raw).hexdigest() != digest:
+        raise IndexCorrupt(f"index manifest {path} is corrupt (checksum mismatch); {REBUILD}")
+    try:
+        manifest = json.loads(raw)
+    except ValueError as e:
+        raise IndexCorrupt(f"index manifest {path} is unreadable ({e}); {REBUILD}") from e
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise IndexCorrupt(f"index manifest {path} is damaged; {REBUILD}")
+    return build, manifest
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    live = _live(Path(index_dir))
+    return live[1] if live else None
+
+
+def _verify(build: Path, manifest: dict) -> None:
+    """Every artifact is there with the sha256 the manifest recorded."""
+    digests = manifest.get("artifacts") or {}
+    for name in ARTIFACTS:
+        path = build / name
+        if name not in digests or not path.is_file():
+            raise IndexCorrupt(f"index file {path} is missing; {REBUILD}")
+        if sha256_file(path) != digests[name]:
+            raise IndexCorrupt(f"index file {path} is corrupt (checksum mismatch); {REBUILD}")
+
+
+def settings_fingerprint(settings: Settings) -> dict:
+    """What an index must have been built with to answer for these settings."""
+    return {"model": settings.model, "backend": settings.backend,
+            "chunking": {"chunk_chars": settings.chunk_chars, "version": CHUNKER_VERSION}}
+
+
+def _mismatches(manifest: dict, settings: Settings) -> list[str]:
+    """How the index's model, backend or chunking differ from what the settings ask for."""
+    want = settings_fingerprint(settings)
+    return [f"{k}: index has {manifest.get(k)!r}, settings ask {want[k]!r}" for k in want if manifest.get(k) != want[k]]
+
+
+def pipeline_fingerprint() -> str:
+    """Hash of the code that turns files into chunks: an index made by other code is out of date."""
+    from . import chunking, corpus
+
+    h = hashlib.sha256(str(CHUNKER_VERSION).encode())
+    for module in (corpus, chunking):
+        h.update(Path(module.__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _outdated(manifest: dict) -> str:
+    """Why an index with the right settings must still be rebuilt from scratch ('' when it need not)."""
+    if manifest.get("format") != FORMAT:
+        return f"index format {manifest.get('format')} is not this filmchat's format {FORMAT}"
+    if manifest.get("pipeline") != pipeline_fingerprint():
+        return "the code that reads and chunks articles changed since this index was built"
+    return ""
+
+
+def _still_unusable(found: dict[str, str], manifest: dict) -> list[Skipped]:
+    """Unchanged files whose text was unusable last time (an HTML page with no article): skipped again unread."""
+    out = []
+    for s in manifest.get("skipped") or []:
+        if isinstance(s, dict) and s.get("sha256") and found.get(s.get("path")) == s["sha256"]:
+            out.append(Skipped(s["path"], s.get("reason", "no text"), s["sha256"]))
+    return out
+
+
+def _diff(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
+    """(added, changed, removed) files between two path -> sha256 maps."""
+    return (sorted(set(new) - set(old)), sorted(f for f in new if f in old and old[f] != new[f]),
+            sorted(set(old) - set(new)))
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    """Build folders CURRENT does not name (older builds, or what a killed build left) and CURRENT temp files."""
+    try:
+        current = _read_current(index_dir)
+    except IndexProblem:
+        current = None
+    live = current[0].name if current else None
+    for p in index_dir.iterdir():
+        if p.name != live and BUILD_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        elif p.name.startswith(".CURRENT.") and p.name.endswith(".tmp"):
+            p.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- build
 
 @dataclass
 class BuildReport:
@@ -217,57 +353,39 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     chunks: int = 0
-    embedded: int = 0
+    embedded: int = 0  # chunks embedded by this build
+    sentences: int = 0  # vectors computed by this build
+    reused: int = 0  # chunks kept, with their vectors, from the previous build
     seconds: float = 0.0
     rebuilt: bool = True  # False: the index already matched the corpus, nothing was written
+    full: bool = False  # every file was read and embedded again
+    note: str = ""  # why a full rebuild happened, when it was not asked for
     directory: Path | None = None
 
     def summary(self) -> str:
         if not self.rebuilt:
             return f"index up to date: {self.files} files, {self.chunks} chunks, nothing to embed ({self.seconds:.2f} s)"
-        parts = [f"indexed {self.files} files into {self.chunks} chunks, embedded {self.embedded} in {self.seconds:.1f} s"]
+        reused = f", reused {self.reused}" if self.reused else ""
+        parts = [f"indexed {self.files} files into {self.chunks} chunks: embedded {self.embedded} chunks "
+                 f"({self.sentences} sentences){reused} in {self.seconds:.1f} s"]
+        if self.note:
+            parts.insert(0, self.note)
         for name, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if items:
                 parts.append(f"{name}: {', '.join(items)}")
         return "; ".join(parts)
 
 
-def settings_fingerprint(settings: Settings) -> dict:
-    """What an index must have been built with to answer for these settings."""
-    return {"model": settings.model, "backend": settings.backend,
-            "chunking": {"chunk_chars": settings.chunk_chars, "version": CHUNKER_VERSION}}
-
-
 def _versions() -> dict:
     import importlib.metadata as md
 
     out = {"filmchat": __version__}
-    for pkg in ("faiss-cpu", "sentence-transformers", "bm25s", "torch", "transformers", "numpy"):
+    for pkg in ("faiss-cpu", "sentence-transformers", "bm25s", "torch", "transformers", "numpy", "trafilatura"):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
             pass
     return out
-
-
-def _current_dir(index_dir: Path) -> Path | None:
-    try:
-        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    if not name or "/" in name or name.startswith("."):
-        raise IndexCorrupt(f"{index_dir}/CURRENT is damaged; rebuild with `filmchat index --full`")
-    return index_dir / name
-
-
-def read_manifest(index_dir: Path) -> dict | None:
-    d = _current_dir(Path(index_dir))
-    if d is None:
-        return None
-    try:
-        return json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise IndexCorrupt(f"index manifest in {d} is unreadable ({e}); rebuild with `filmchat index --full`") from e
 
 
 @dataclass
@@ -279,23 +397,54 @@ class _Part:
     vectors: np.ndarray
 
 
-def _reusable(settings: Settings, full: bool) -> tuple[dict, dict[str, _Part]]:
-    """Chunks and vectors of the live index by file, when it was built the same way and loads cleanly."""
-    if full:
-        return {}, {}
+def _split_by_file(chunks: list[Chunk], units: np.ndarray, vectors: np.ndarray, keep=None) -> dict[str, _Part]:
+    """One part per file (only files in ``keep`` when given), in one pass over the units."""
+    by_file: dict[str, list[int]] = {}
+    for i, c in enumerate(chunks):
+        by_file.setdefault(c.file, []).append(i)
+    file_no = {f: n for n, f in enumerate(by_file)}
+    file_of_chunk = np.array([file_no[c.file] for c in chunks], dtype=np.int64)
+    local = np.zeros(len(chunks), dtype=np.int64)
+    for ids in by_file.values():
+        local[ids] = np.arange(len(ids))
+    unit_file = file_of_chunk[units[:, 0]] if len(units) else np.zeros(0, np.int64)
+    order = np.argsort(unit_file, kind="stable")
+    bounds = np.searchsorted(unit_file[order], np.arange(len(by_file) + 1))
+    parts = {}
+    for f, n in file_no.items():
+        if keep is None or f in keep:
+            rows = order[bounds[n]:bounds[n + 1]]
+            u = units[rows].copy()
+            u[:, 0] = local[u[:, 0]]
+            parts[f] = _Part([chunks[i] for i in by_file[f]], u, vectors[rows])
+    return parts
+
+
+def _previous(settings: Settings) -> tuple[Path | None, dict, str]:
+    """The live build and its manifest, and why its chunks cannot be reused ('' when they can).
+
+    Reads only the manifest and checksums: an unchanged corpus needs nothing more.
+    """
     try:
-        old = load_index(settings, check_settings=True)
-    except IndexProblem:
-        return {}, {}
-    parts: dict[str, _Part] = {}
-    for f in dict.fromkeys(c.file for c in old.chunks):
-        ids = [i for i, c in enumerate(old.chunks) if c.file == f]
-        local = {g: n for n, g in enumerate(ids)}
-        rows = np.isin(old.units[:, 0], ids)
-        units = old.units[rows].copy()
-        units[:, 0] = [local[int(g)] for g in units[:, 0]]
-        parts[f] = _Part([old.chunks[i] for i in ids], units, old.embeddings[rows])
-    return old.manifest.get("files", {}), parts
+        live = _live(Path(settings.index_dir))
+    except IndexProblem as e:
+        return None, {}, str(e).split("; rebuild")[0]
+    if live is None:
+        return None, {}, ""
+    build, manifest = live
+    why = "; ".join(_mismatches(manifest, settings)) or _outdated(manifest)
+    if not why:
+        try:
+            _verify(build, manifest)
+        except IndexProblem as e:
+            why = str(e).split("; rebuild")[0]
+    return build, manifest, why
+
+
+def _read_parts(build: Path, keep: set[str]) -> dict[str, _Part]:
+    """Chunks and vectors of the kept files from the live build (checksums were verified just before)."""
+    chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
+    return _split_by_file(chunks, np.load(build / "units.npy"), np.load(build / "embeddings.npy"), keep)
 
 
 def build_index(
@@ -305,35 +454,62 @@ def build_index(
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
-    """(Re)build the index for settings.corpus_dir; embeds only files that changed unless ``full``."""
+    """(Re)build the index for settings.corpus_dir; embeds only new and changed files unless ``full``.
+
+    An unchanged corpus is recognised from file hashes and the manifest alone: nothing
+    is written and neither the model nor FAISS is loaded. ``on_progress(done, total)``
+    counts sentences embedded, from (0, total) up to (total, total); it is not called
+    when there is nothing to embed. Raises IndexBusy while another build holds the lock.
+    """
     t0 = time.perf_counter()
     index_dir = Path(settings.index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise IndexProblem(f"cannot create the index folder {index_dir} ({e.strerror or e}); "
+                           "choose another with --index-dir or FILMCHAT_INDEX_DIR") from e
     with BuildLock(index_dir):
-        docs, skipped = read_corpus(settings.corpus_dir, settings.max_file_mb)
-        old_files, reuse = _reusable(settings, full)
-        report = BuildReport(files=len(docs), skipped=skipped)
-        new_files = {d.path: d.sha256 for d in docs}
-        report.added = sorted(set(new_files) - set(old_files))
-        report.removed = sorted(set(old_files) - set(new_files))
-        report.changed = sorted(f for f in new_files if f in old_files and old_files[f] != new_files[f])
-        if reuse and not (report.added or report.removed or report.changed):
-            report.rebuilt = False
-            report.chunks = sum(len(p.chunks) for p in reuse.values())
-            report.directory = _current_dir(index_dir)
-            report.seconds = time.perf_counter() - t0
-            return report
+        _remove_leftovers(index_dir)
+        found, skipped = scan_corpus(settings.corpus_dir, settings.max_file_mb)
+        build, manifest, why = _previous(settings)
+        old_files: dict[str, str] = manifest.get("files", {})
+        incremental = build is not None and not why and not full
+        if incremental:
+            carried = _still_unusable(found, manifest)
+            skipped += carried
+            for s in carried:
+                del found[s.path]
+            added, changed, removed = _diff(old_files, found)
+            if not (added or changed or removed):
+                return BuildReport(files=len(found), skipped=skipped, chunks=int(manifest.get("chunks", 0)),
+                                   seconds=time.perf_counter() - t0, rebuilt=False, directory=build)
+        report = BuildReport(skipped=skipped, full=not incremental)
+        if full and build is not None:
+            report.note = "full rebuild"
+        elif why:
+            report.note = f"rebuilt from scratch ({why})"
 
-        embedder = embedder or Embedder(settings.model, settings.backend)
-        parts: dict[str, _Part] = {}
-        fresh: list[Chunk] = []
-        for d in docs:
-            if d.path in reuse and old_files.get(d.path) == d.sha256:
-                parts[d.path] = reuse[d.path]
-            else:
-                fresh.extend(chunk_corpus([d], settings.chunk_chars))
+        keep = {f for f in found if incremental and old_files.get(f) == found[f]}
+        try:
+            parts = _read_parts(build, keep) if keep else {}
+        except Exception as e:  # noqa: BLE001 - damaged since it was verified: embed everything instead
+            keep, parts = set(), {}
+            report.full, report.note = True, f"rebuilt from scratch (previous index unreadable: {type(e).__name__})"
+        docs, unusable = read_corpus(settings.corpus_dir, settings.max_file_mb, only=[f for f in found if f not in keep])
+        report.skipped += unusable
+        files = {**{f: old_files[f] for f in keep}, **{d.path: d.sha256 for d in docs}}
+        if not files:
+            raise CorpusError(f"no readable articles (.txt, .md, .html) in {settings.corpus_dir} ("
+                              + "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5]) + ")")
+        titles = {**{f: (manifest.get("titles") or {}).get(f, f) for f in keep}, **{d.path: d.title for d in docs}}
+        report.added, report.changed, report.removed = _diff(old_files, files)
+        report.reused = sum(len(p.chunks) for p in parts.values())
+
+        fresh = chunk_corpus(docs, settings.chunk_chars)
         report.embedded = len(fresh)
-        parts.update(_embed(embedder, fresh, progress, on_progress))
+        if fresh:
+            embedder = embedder or Embedder(settings.model, settings.backend)
+            parts.update(_embed(embedder, fresh, progress, on_progress))
         chunks, units, vecs = [], [], []
         for path in sorted(parts):  # reading order: by file, then offset
             p = parts[path]
@@ -343,9 +519,19 @@ def build_index(
             units.append(u)
             vecs.append(p.vectors)
         units_all = np.concatenate(units) if units else np.zeros((0, 3), np.int64)
-        embeddings = np.ascontiguousarray(np.concatenate(vecs) if vecs else np.zeros((0, embedder.dimension)), np.float32)
-        report.chunks = len(chunks)
-        report.directory = _write_build(settings, index_dir, docs, skipped, chunks, units_all, embeddings, t0)
+        if vecs:
+            embeddings = np.ascontiguousarray(np.concatenate(vecs), np.float32)
+        else:  # every file is too short to hold a passage
+            dim = (incremental and manifest.get("dimension")) or (embedder or Embedder(settings.model, settings.backend)).dimension
+            embeddings = np.zeros((0, int(dim)), np.float32)
+        report.files, report.chunks = len(files), len(chunks)
+        report.sentences = sum(len(p.units) for f, p in parts.items() if f not in keep)
+        try:
+            report.directory = _write_build(settings, index_dir, files, titles, report.skipped, chunks, units_all,
+                                            embeddings, t0)
+        except OSError as e:  # a full disk, a read-only folder: the live index is untouched
+            raise IndexProblem(f"cannot write the new index in {index_dir} ({e.strerror or e}); "
+                               "the previous index is unchanged") from e
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -356,12 +542,12 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress)
 
     rows = [(ci, a, b) for ci, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
     texts = [chunks[ci].sentence_text((a, b)) for ci, a, b in rows]
-    if not texts:
-        return {}
+    vecs = np.zeros((len(texts), embedder.dimension), np.float32)
     # sorting by length keeps padding low inside each batch
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    vecs = np.zeros((len(texts), embedder.dimension), np.float32)
     batch = 64
+    if on_progress:
+        on_progress(0, len(texts))
     bar = tqdm(total=len(texts), desc="embedding", unit="sentence", disable=not progress or not texts)
     for s in range(0, len(order), batch):
         ids = order[s:s + batch]
@@ -370,17 +556,11 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress)
         if on_progress:
             on_progress(min(s + batch, len(texts)), len(texts))
     bar.close()
-    parts: dict[str, _Part] = {}
-    for f in dict.fromkeys(c.file for c in chunks):
-        ids = [i for i, c in enumerate(chunks) if c.file == f]
-        local = {g: n for n, g in enumerate(ids)}
-        sel = [r for r, (ci, _, _) in enumerate(rows) if ci in local]
-        units = np.array([(local[rows[r][0]], rows[r][1], rows[r][2]) for r in sel], dtype=np.int64).reshape(-1, 3)
-        parts[f] = _Part([chunks[i] for i in ids], units, vecs[sel])
-    return parts
+    return _split_by_file(chunks, np.array(rows, dtype=np.int64).reshape(-1, 3), vecs)
 
 
-def _write_build(settings, index_dir, docs, skipped, chunks, units, embeddings, t0) -> Path:
+def _write_build(settings, index_dir, files, titles, skipped, chunks, units, embeddings, t0) -> Path:
+    """Write a complete build folder beside the live one, then switch CURRENT to it in one rename."""
     import bm25s
     import faiss
 
@@ -399,30 +579,27 @@ def _write_build(settings, index_dir, docs, skipped, chunks, units, embeddings, 
         manifest = {
             "format": FORMAT,
             **settings_fingerprint(settings),
+            "pipeline": pipeline_fingerprint(),
             "dimension": int(embeddings.shape[1]),
             "chunks": len(chunks),
             "vectors": len(embeddings),
             "faiss": params,
-            "files": {d.path: d.sha256 for d in docs},
-            "titles": {d.path: d.title for d in docs},
+            "files": dict(sorted(files.items())),
+            "titles": dict(sorted(titles.items())),
             "skipped": [dataclasses.asdict(s) for s in skipped],
             "versions": _versions(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_seconds": round(time.perf_counter() - t0, 3),
             "artifacts": {name: sha256_file(build / name) for name in ARTIFACTS},
         }
-        (build / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+        raw = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8")
+        (build / "manifest.json").write_bytes(raw)
         _fsync_tree(build)
-        _write_atomic(index_dir / "CURRENT", build.name + "\n")
+        _write_atomic(index_dir / "CURRENT", f"{build.name} {hashlib.sha256(raw).hexdigest()}\n")
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
-    # older builds, and what an interrupted build left behind, are no longer reachable
-    for old in index_dir.glob("build-*"):
-        if old.name != build.name:
-            shutil.rmtree(old, ignore_errors=True)
-    for tmp in index_dir.glob(".CURRENT.*.tmp"):
-        tmp.unlink(missing_ok=True)
+    _remove_leftovers(index_dir)  # older builds are no longer reachable
     return build
 
 
@@ -430,28 +607,30 @@ def _write_build(settings, index_dir, docs, skipped, chunks, units, embeddings, 
 
 def load_index(settings: Settings, check_settings: bool = True) -> Index:
     """The live index, verified byte for byte against its manifest."""
+    index_dir = Path(settings.index_dir)
+    for attempt in range(3):
+        live = _live(index_dir)
+        if live is None:
+            raise IndexMissing(f"no index in {index_dir}; build it with `filmchat index`")
+        try:
+            return _load(*live, settings, check_settings)
+        except IndexCorrupt:
+            # a build may have switched CURRENT and removed this folder while we read it: read the new one
+            now = _read_current(index_dir)
+            if attempt == 2 or now is None or now[0] == live[0]:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _load(build: Path, manifest: dict, settings: Settings, check_settings: bool) -> Index:
     import bm25s
     import faiss
 
-    index_dir = Path(settings.index_dir)
-    manifest = read_manifest(index_dir)
-    if manifest is None:
-        raise IndexMissing(f"no index in {index_dir}; build it with `filmchat index`")
-    build = _current_dir(index_dir)
-    rebuild = "rebuild it with `filmchat index --full`"
     if manifest.get("format") != FORMAT:
-        raise IndexMismatch(f"index in {build} has format {manifest.get('format')}, this filmchat reads {FORMAT}; {rebuild}")
-    if check_settings:
-        want, have = settings_fingerprint(settings), {k: manifest.get(k) for k in ("model", "backend", "chunking")}
-        if want != have:
-            diff = ", ".join(f"{k}: index has {have[k]!r}, settings ask {want[k]!r}" for k in want if want[k] != have[k])
-            raise IndexMismatch(f"index was built differently ({diff}); {rebuild}")
-    for name, digest in manifest.get("artifacts", {}).items():
-        path = build / name
-        if not path.is_file():
-            raise IndexCorrupt(f"index file {path} is missing; {rebuild}")
-        if sha256_file(path) != digest:
-            raise IndexCorrupt(f"index file {path} is corrupt (checksum mismatch); {rebuild}")
+        raise IndexMismatch(f"index in {build} has format {manifest.get('format')}, this filmchat reads {FORMAT}; {REBUILD}")
+    if check_settings and (diff := _mismatches(manifest, settings)):
+        raise IndexMismatch(f"index was built differently ({', '.join(diff)}); {REBUILD}")
+    _verify(build, manifest)
     try:
         chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
         units = np.load(build / "units.npy")
@@ -459,10 +638,10 @@ def load_index(settings: Settings, check_settings: bool = True) -> Index:
         vectors = faiss.read_index(str(build / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"))
     except Exception as e:  # noqa: BLE001 - any unreadable artifact means the same thing
-        raise IndexCorrupt(f"index in {build} cannot be read ({type(e).__name__}: {e}); {rebuild}") from e
+        raise IndexCorrupt(f"index in {build} cannot be read ({type(e).__name__}: {e}); {REBUILD}") from e
     if vectors.ntotal != len(units) or len(embeddings) != len(units) or (len(units) and units[:, 0].max() >= len(chunks)):
         raise IndexCorrupt(f"index in {build} is inconsistent ({vectors.ntotal} vectors, {len(units)} units, "
-                           f"{len(chunks)} chunks); {rebuild}")
+                           f"{len(chunks)} chunks); {REBUILD}")
     if "efSearch" in manifest.get("faiss", {}):
         vectors.hnsw.efSearch = manifest["faiss"]["efSearch"]
     return Index(build, manifest, chunks, units, embeddings, vectors, bm25)
@@ -475,7 +654,8 @@ class Status:
     messages: list[str]
     missing: bool = False  # no index, or one that cannot be read
     mismatch: bool = False  # built with another model, backend or chunking
-    stale: bool = False  # the corpus changed since
+    stale: bool = False  # the corpus (or the code that chunks it) changed since
+    corrupt: bool = False  # an index file is damaged (missing is set too)
 
     @property
     def ok(self) -> bool:
@@ -483,31 +663,35 @@ class Status:
 
 
 def index_status(settings: Settings) -> Status:
+    """What `filmchat status` prints: checks the manifest, every checksum and every file's hash (no model)."""
     try:
-        manifest = read_manifest(settings.index_dir)
+        live = _live(Path(settings.index_dir))
     except IndexProblem as e:
-        return Status([str(e)], missing=True)
-    if manifest is None:
+        return Status([str(e)], missing=True, corrupt=True)
+    if live is None:
         return Status([f"no index in {settings.index_dir}; build it with `filmchat index`"], missing=True)
+    build, manifest = live
     st = Status([])
-    want = settings_fingerprint(settings)
-    for k in want:
-        if manifest.get(k) != want[k]:
-            st.mismatch = True
-            st.messages.append(f"{k} differs: index has {manifest.get(k)!r}, settings ask {want[k]!r}; "
-                               "rebuild with `filmchat index --full`")
-    docs, _ = read_corpus(settings.corpus_dir, settings.max_file_mb)
-    have, now = manifest.get("files", {}), {d.path: d.sha256 for d in docs}
-    for f in sorted(set(now) - set(have)):
-        st.messages.append(f"new file not indexed: {f}")
-    for f in sorted(set(have) - set(now)):
-        st.messages.append(f"removed file still indexed: {f}")
-    for f in sorted(f for f in now if f in have and have[f] != now[f]):
-        st.messages.append(f"changed since indexed: {f}")
-    st.stale = len(st.messages) > sum(1 for _ in want if manifest.get(_) != want[_])
+    for m in _mismatches(manifest, settings):
+        st.mismatch = True
+        st.messages.append(f"{m.replace(':', ' differs:', 1)}; {REBUILD}")
+    try:
+        _verify(build, manifest)
+    except IndexProblem as e:
+        return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch, corrupt=True)
+    found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
+    for s in _still_unusable(found, manifest):
+        del found[s.path]
+    added, changed, removed = _diff(manifest["files"], found)
+    st.messages += [f"new file not indexed: {f}" for f in added]
+    st.messages += [f"changed since indexed: {f}" for f in changed]
+    st.messages += [f"removed file still indexed: {f}" for f in removed]
+    if why := _outdated(manifest):
+        st.messages.append(why)
+    st.stale = bool(added or changed or removed or why)
     if st.stale:
         st.messages.append("run `filmchat index` to update")
     if st.ok:
-        st.messages.append(f"index matches the corpus ({len(now)} files, {manifest.get('chunks')} chunks, "
+        st.messages.append(f"index matches the corpus ({len(found)} files, {manifest.get('chunks')} chunks, "
                            f"model {manifest.get('model')}, built {manifest.get('built_at')})")
     return st
