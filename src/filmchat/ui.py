@@ -135,6 +135,8 @@ def make_app(app: ChatApp):
         box.submit(ask, [box, chatbot, questions], outs, api_visibility="private")
         send.click(ask, [box, chatbot, questions], outs, api_visibility="private")
         new.click(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
+        # the Chatbot's own trash button starts over too: the hidden questions would otherwise steer follow-ups
+        chatbot.clear(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
         demo.load(restore, saved, [chatbot, questions], api_visibility="private")
 
         # the API clients use (gradio_client): one question, earlier questions of the same chat
