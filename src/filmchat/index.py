@@ -364,16 +364,21 @@ class BuildReport:
 
     def summary(self) -> str:
         if not self.rebuilt:
-            return f"index up to date: {self.files} files, {self.chunks} chunks, nothing to embed ({self.seconds:.2f} s)"
+            return (f"index up to date: {_n(self.files, 'file')}, {_n(self.chunks, 'chunk')}, nothing to embed "
+                    f"({self.seconds:.2f} s)")
         reused = f", reused {self.reused}" if self.reused else ""
-        parts = [f"indexed {self.files} files into {self.chunks} chunks: embedded {self.embedded} chunks "
-                 f"({self.sentences} sentences){reused} in {self.seconds:.1f} s"]
+        parts = [f"indexed {_n(self.files, 'file')} into {_n(self.chunks, 'chunk')}: "
+                 f"embedded {_n(self.embedded, 'chunk')} ({_n(self.sentences, 'sentence')}){reused} in {self.seconds:.1f} s"]
         if self.note:
             parts.insert(0, self.note)
         for name, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if items:
                 parts.append(f"{name}: {', '.join(items)}")
         return "; ".join(parts)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _versions() -> dict:
@@ -495,7 +500,8 @@ def build_index(
         except Exception as e:  # noqa: BLE001 - damaged since it was verified: embed everything instead
             keep, parts = set(), {}
             report.full, report.note = True, f"rebuilt from scratch (previous index unreadable: {type(e).__name__})"
-        docs, unusable = read_corpus(settings.corpus_dir, settings.max_file_mb, only=[f for f in found if f not in keep])
+        todo = [f for f in found if f not in keep]
+        docs, unusable = read_corpus(settings.corpus_dir, settings.max_file_mb, only=todo)
         report.skipped += unusable
         files = {**{f: old_files[f] for f in keep}, **{d.path: d.sha256 for d in docs}}
         if not files:
@@ -522,7 +528,8 @@ def build_index(
         if vecs:
             embeddings = np.ascontiguousarray(np.concatenate(vecs), np.float32)
         else:  # every file is too short to hold a passage
-            dim = (incremental and manifest.get("dimension")) or (embedder or Embedder(settings.model, settings.backend)).dimension
+            embedder = embedder or Embedder(settings.model, settings.backend)
+            dim = (incremental and manifest.get("dimension")) or embedder.dimension
             embeddings = np.zeros((0, int(dim)), np.float32)
         report.files, report.chunks = len(files), len(chunks)
         report.sentences = sum(len(p.units) for f, p in parts.items() if f not in keep)
