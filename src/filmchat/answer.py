@@ -108,7 +108,7 @@ class Answer:
             lines.append("\n**Sources**" if not self.abstained else "\n**Closest matches**")
         for c in self.citations:
             where = f"{escape_md(c.film)} · " if c.film else ""
-            lines.append(f"\n[{c.n}] {where}_{escape_md(c.title)}_ (`{escape_md(c.file)}`)\n{excerpt_md(c)}")
+            lines.append(f"\n[{c.n}] {where}_{escape_md(c.title)}_ ({escape_md(c.file)})\n{excerpt_md(c)}")
             whole = (sections or {}).get(c.n)
             if whole and whole != c.text:
                 lines.append(f"\n<details><summary>the whole section on {escape_md(c.film or c.title)}</summary>\n\n"
@@ -126,11 +126,13 @@ class Answer:
 # ---------------------------------------------------------------- escaping
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_AUTOLINK = re.compile(r":(?=//)|@|(?<=\bwww)\.", re.I)  # what GitHub-flavoured markdown turns into links
 
 
 def escape_md(text: str) -> str:
-    """Text shown as text: HTML entities for <>&, a backslash before every markdown mark."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    """Text shown as text: HTML entities for <>&, a backslash before every markdown mark and bare-URL/e-mail mark."""
+    text = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
 
 
 def excerpt_md(c: Citation) -> str:
