@@ -139,8 +139,10 @@ def own_server(tmp_path_factory):
     base = tmp_path_factory.mktemp("own")
     corpus = write_corpus(base / "corpus", {
         **TINY,
-        "evil.md": "# Evil Films\n\n## 1. Night Script\n\nA hacker writes <script>alert('article')</script> and "
-                   "<img src=x onerror=alert('article')> into a film about a [lost letter](javascript:alert('article')).\n",
+        "night_script.md": "# Evil Films\n\n## 1. Night Script\n\nA hacker writes <script>alert('article')</script> and "
+                           "<img src=x onerror=alert('article')> into a film about a [lost letter](javascript:alert('article')). "
+                           "![pixel](http://127.0.0.1:9/pixel.png) <span style=\"position:fixed;inset:0\">Cover</span> "
+                           "Write to night@example.com or see www.example.com.\n",
     })
     proc, url = start_server(base / "index", corpus=corpus)
     yield url, corpus
@@ -153,8 +155,11 @@ def test_article_markup_is_shown_as_text(browser, own_server):
     chat = Chat(browser, url)
     reply = chat.ask("which film is about a hacker and a lost letter?")
     assert reply.startswith("Night Script") and "<script>alert('article')</script>" in reply
+    assert "![pixel](http://127.0.0.1:9/pixel.png)" in reply and '<span style="position:fixed' in reply  # as text
+    assert "night@example.com or see www.example.com." in reply and "night_script.md" in reply  # exactly as written
     assert chat.dialogs == []
-    assert chat.page.locator("#filmchat-chat script, #filmchat-chat img[src='x'], #filmchat-chat a[href^='javascript']").count() == 0
+    hostile = "script, img, a, [style*='fixed'], [onerror]"  # no element the article's text could have made
+    assert chat.page.locator(", ".join(f"#filmchat-chat .message.bot {h}" for h in hostile.split(", "))).count() == 0
     chat.page.close()
 
 

@@ -44,6 +44,8 @@ def test_api_follow_up_uses_the_earlier_questions(client):
 def test_user_messages_are_shown_as_text():
     assert user_message("<b>hi</b> [x](javascript:alert(1))")["content"] == "&lt;b&gt;hi&lt;/b&gt; \\[x\\]\\(javascript:alert\\(1\\)\\)"
     assert user_message("   ")["content"] == "(empty question)"
+    # bare URLs and e-mail addresses would become live links (GitHub-flavoured markdown)
+    assert user_message("see https://x.org, www.x.org or a@x.org")["content"] == "see https\\://x.org, www\\.x.org or a\\@x.org"
 
 
 def test_loopback_detection_and_auth_parsing():
