@@ -100,11 +100,17 @@ def test_user_text_is_shown_as_text_and_never_runs(chat):
     assert "<script>alert(1)</script>" in text and "<img src=x onerror=alert(1)>" in text  # shown, as text
 
 
-@pytest.mark.parametrize("question", ["   ", "\x00\x07 who directed Hope? \x1b[31m", "🎬🎬 sad film? 😢",
-                                      "슬픈 한국 영화 추천해 주세요", "أي فيلم عن الأب؟", "lighthouse " * 10_000])
-def test_odd_questions_get_an_answer_or_a_message_and_the_chat_keeps_working(chat, question):
+@pytest.mark.parametrize(("question", "expected"), [
+    ("   ", "Please type a question"),
+    ("\x00\x07 who directed Hope? \x1b[31m", "Hope was directed by Lee Joon-Ik"),
+    ("🎬🎬 sad film? 😢", "—"),  # an answer: a film, then a quote or "the articles don't say"
+    ("슬픈 한국 영화 추천해 주세요", "the articles are in English"),
+    ("أي فيلم عن الأب؟", "the articles are in English"),  # right-to-left
+    ("lighthouse " * 10_000, "Your question was cut to its first 2000 characters"),
+])
+def test_odd_questions_get_an_answer_or_a_message_and_the_chat_keeps_working(chat, question, expected):
     reply = chat.ask(question)
-    assert reply.strip()
+    assert expected in reply and "something went wrong" not in reply
     assert chat.ask("who directed Train to Busan?").startswith("Train To Busan was directed by Yeon Sang-Ho")
 
 
