@@ -93,3 +93,12 @@ def test_a_load_that_races_a_rebuild_reads_the_new_build(tiny_settings, embedder
     monkeypatch.setattr(index_module, "_load", load_after_a_rebuild)
     index = load_index(tiny_settings)
     assert index.directory == raced[0] and "Dune Sea" in {c.film for c in index.chunks}
+
+
+def test_switching_the_backend_keeps_the_index(tiny_settings, embedder):
+    """torch and onnx run the same weights: the index stays valid, nothing is re-embedded."""
+    build_index(tiny_settings, embedder)
+    other = tiny_settings.replace(backend="onnx" if tiny_settings.backend == "torch" else "torch")
+    assert index_status(other).ok
+    assert len(load_index(other)) == 4 and build_index(other, embedder).rebuilt is False
+    assert load_index(other).manifest["backend"] == tiny_settings.backend  # recorded, for the record

@@ -282,13 +282,16 @@ def _verify(build: Path, manifest: dict) -> None:
 
 
 def settings_fingerprint(settings: Settings) -> dict:
-    """What an index must have been built with to answer for these settings."""
-    return {"model": settings.model, "backend": settings.backend,
-            "chunking": {"chunk_chars": settings.chunk_chars, "version": CHUNKER_VERSION}}
+    """What an index must have been built with to answer for these settings.
+
+    The backend is recorded but not compared: torch and onnx run the same weights and
+    give the same vectors (cosine >= 0.9999), so switching it must not strand an index.
+    """
+    return {"model": settings.model, "chunking": {"chunk_chars": settings.chunk_chars, "version": CHUNKER_VERSION}}
 
 
 def _mismatches(manifest: dict, settings: Settings) -> list[str]:
-    """How the index's model, backend or chunking differ from what the settings ask for."""
+    """How the index's model or chunking differ from what the settings ask for."""
     want = settings_fingerprint(settings)
     return [f"{k}: index has {manifest.get(k)!r}, settings ask {want[k]!r}" for k in want if manifest.get(k) != want[k]]
 
@@ -586,6 +589,7 @@ def _write_build(settings, index_dir, files, titles, skipped, chunks, units, emb
         manifest = {
             "format": FORMAT,
             **settings_fingerprint(settings),
+            "backend": settings.backend,
             "pipeline": pipeline_fingerprint(),
             "dimension": int(embeddings.shape[1]),
             "chunks": len(chunks),
@@ -660,7 +664,7 @@ class Status:
 
     messages: list[str]
     missing: bool = False  # no index, or one that cannot be read
-    mismatch: bool = False  # built with another model, backend or chunking
+    mismatch: bool = False  # built with another model or chunking
     stale: bool = False  # the corpus (or the code that chunks it) changed since
     corrupt: bool = False  # an index file is damaged (missing is set too)
 
