@@ -264,31 +264,49 @@ def test_a_running_chat_can_reload_the_new_index_without_a_restart(tiny_settings
 
 # ---------------------------------------------------------------- two builds at once
 
-def test_second_build_at_once_gets_a_clear_message(tiny_settings, embedder):
-    build_index(tiny_settings, embedder)
-    with BuildLock(tiny_settings.index_dir):
+def test_second_build_at_once_gets_a_clear_message(tmp_path, embedder, shipped_composer, shipped_settings):
+    corpus = copy_corpus(tmp_path / "corpus")
+    settings = load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "index")
+    shutil.copytree(shipped_settings.index_dir, settings.index_dir)  # the session's build of the same corpus
+    with BuildLock(settings.index_dir):
         with pytest.raises(IndexBusy, match="already building"):
-            build_index(tiny_settings, embedder, full=True)
-    (tiny_settings.corpus_dir / "lantern.txt").write_text(LANTERN)
-    first = subprocess.Popen([*FILMCHAT, "index", "--full", *where(tiny_settings)], env=ENV,
+            build_index(settings, embedder, full=True)
+    (corpus / "lantern.txt").write_text(LANTERN)
+    # a full build of the shipped corpus takes seconds: long enough for a second one to start meanwhile
+    first = subprocess.Popen([*FILMCHAT, "index", "--full", *where(settings)], env=ENV,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lock = tiny_settings.index_dir / ".lock"
+    lock = settings.index_dir / ".lock"
     deadline = time.time() + 60
     while lock.read_text().strip() != str(first.pid) and time.time() < deadline:  # the first holds the lock
-        time.sleep(0.02)
-    second = cli("index", *where(tiny_settings))
+        time.sleep(0.01)
+    second = cli("index", *where(settings))
     assert second.returncode == 1 and "Traceback" not in second.stderr
-    assert f"already building {tiny_settings.index_dir} (pid {first.pid})" in second.stderr
+    assert f"already building {settings.index_dir} (pid {first.pid})" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1
-    assert len(load_index(tiny_settings)) == 4  # the live index stays loadable meanwhile
+    assert len(load_index(settings)) == 81  # the live index stays loadable meanwhile
     out, err = first.communicate(timeout=120)
-    assert first.returncode == 0, err
-    composer = open_composer(tiny_settings, embedder=embedder, build=False, log=quiet)
+    assert first.returncode == 0 and "full rebuild" in out, err
+    composer = open_composer(settings, embedder=embedder, build=False, log=quiet)
     assert composer.ask("which film is about a lantern maker?").films[0] == "Paper Lantern"
-    assert index_status(tiny_settings).ok
+    assert index_status(settings).ok
 
 
 # ---------------------------------------------------------------- SIGKILL at any moment
+
+def _new_folder_seen(index_dir, live: str) -> bool:
+    return any(n.startswith("build-") and n != live for n in os.listdir(index_dir))
+
+
+def _seconds_until_writing(proc: subprocess.Popen, index_dir, live: str) -> float:
+    """Let the build finish; return how long it took to start writing its new folder."""
+    t0, seen = time.perf_counter(), None
+    while proc.poll() is None:
+        if seen is None and _new_folder_seen(index_dir, live):
+            seen = time.perf_counter() - t0
+        time.sleep(0.001)
+    assert proc.returncode == 0 and seen is not None
+    return seen
+
 
 def _kill_when(proc: subprocess.Popen, index_dir, live: str, point: str | float) -> bool:
     """SIGKILL ``proc`` after ``point`` seconds, or as soon as its new build folder shows ``point``.
@@ -318,36 +336,54 @@ def test_killing_a_build_at_any_moment_leaves_an_index_that_loads_and_answers(tm
     corpus = copy_corpus(tmp_path / "corpus")
     settings = load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "index")
     shutil.copytree(shipped_settings.index_dir, settings.index_dir)  # the session's build of the same corpus
-    lantern = corpus / "lantern.txt"
-    lantern.write_text(LANTERN)
-    build_index(settings, embedder)
-    orphans = 0
-    # Early points kill builds that embed (one changed file; a --full build for the embedding phase); the
-    # writing points kill a build that only drops lantern.txt, which reaches the writing within a second.
-    for point, full in [(0.3, False), (2.0, False), (5.0, True),
-                        ("folder", False), ("vectors.faiss", False), ("manifest.json", False), ("switched", False)]:
-        if isinstance(point, float):
-            lantern.write_text(LANTERN + f"\nIt was shown {point} times.\n")
-        else:
-            lantern.unlink(missing_ok=True)
-        live = (settings.index_dir / "CURRENT").read_text().split()[0]
-        proc = subprocess.Popen([*FILMCHAT, "index", *where(settings), *(["--full"] if full else [])],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-        assert _kill_when(proc, settings.index_dir, live, point), f"the build had finished before {point!r}"
-        index = load_index(settings)  # every checksum verified: never a half-written index
-        switched = index.directory.name != live
-        assert switched == (point == "switched")
-        orphans += sum(1 for p in leftovers(settings.index_dir) if p != index.directory.name)
+    index_dir, cmd = settings.index_dir, [*FILMCHAT, "index", *where(settings)]
+    big, lantern = corpus / "true-stories-behind-korean-films.txt", corpus / "lantern.txt"
+    original = big.read_text()
+
+    def change(n: int) -> None:
+        """Work for an embedding build: the longest article (30 chunks) changed, lantern.txt added."""
+        big.write_text(original + f"\nA note added on visit {n}.\n")
+        lantern.write_text(LANTERN)
+
+    def live() -> str:
+        return (index_dir / "CURRENT").read_text().split()[0]
+
+    def check_answers(switched_to_lantern: bool | None) -> None:
+        load_index(settings)  # every checksum verified: never a half-written index
         composer = open_composer(settings, embedder=embedder, build=False, log=quiet)
         assert composer.ask("which film is about a Korean adoptee?").films[0] == "My Father"
-        lantern_films = composer.ask("which film is about a lantern maker?").films
-        assert ("Paper Lantern" in lantern_films) != switched  # the old index, or the new one without lantern.txt
+        if switched_to_lantern is not None:
+            assert ("Paper Lantern" in composer.ask("which film is about a lantern maker?").films) == switched_to_lantern
+
+    # One complete build, timed, so that the kills below land before writing on any machine.
+    change(0)
+    before = live()
+    writing = _seconds_until_writing(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=ENV), index_dir, before)
+    assert live() != before
+    check_answers(True)
+    orphans = 0
+    # Starting up, loading the model, embedding: builds that embed, killed at fractions of that time.
+    for n, fraction in enumerate((0.1, 0.45, 0.8), 1):
+        change(n)
+        before = live()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        assert _kill_when(proc, index_dir, before, fraction * writing), f"the build had finished at {fraction}"
+        check_answers(True)  # the previous index (or, had it got that far, the new one: both hold lantern.txt)
+    # Writing: a build that only drops lantern.txt reaches it within a second; killed as each artifact appears.
+    change(0)
+    lantern.unlink()
+    for point in ("folder", "vectors.faiss", "manifest.json", "switched"):
+        before = live()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        assert _kill_when(proc, index_dir, before, point), f"the build had finished before {point!r}"
+        switched = live() != before
+        assert switched == (point == "switched")
+        orphans += sum(1 for p in leftovers(index_dir) if p != live())
+        check_answers(not switched)
     assert orphans >= 2  # some kills really landed mid-write, leaving a half-written folder behind
-    # the next build finishes and cleans up what the killed ones left behind
-    lantern.write_text(LANTERN)
-    p = subprocess.run([*FILMCHAT, "index", *where(settings)], capture_output=True, text=True, env=ENV, timeout=120)
+    # The next build finishes and removes what the killed ones left behind.
+    change(9)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=120)
     assert p.returncode == 0 and "added: lantern.txt" in p.stdout, p.stderr
-    assert len(leftovers(settings.index_dir)) == 1 and leftovers(settings.index_dir)[0].startswith("build-")
-    assert index_status(settings).ok
-    composer = open_composer(settings, embedder=embedder, build=False, log=quiet)
-    assert composer.ask("which film is about a lantern maker?").films[0] == "Paper Lantern"
+    assert leftovers(index_dir) == [live()] and index_status(settings).ok
+    check_answers(True)
