@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-DEFAULT_BACKEND = "torch"  # or "onnx": the same vectors (embedding.py)
+# ONNX Runtime gives the same vectors as torch (cosine >= 0.9999, dev-set figures identical), answers
+# ~2x faster per question and starts seconds sooner (no torch import): README "Performance".
+DEFAULT_BACKEND = "onnx"  # or "torch"
 
 
 def project_root() -> Path:
