@@ -32,6 +32,8 @@ BUSY = "filmchat is busy answering other people right now — please ask again i
 CSS = """
 #filmchat-chat details { margin: .2em 0 .8em 0; font-size: .95em; }
 #filmchat-chat blockquote { margin: .3em 0; }
+/* the matched sentence in an excerpt: marked like a highlighter (offline, the bundled bold face lacks some capitals) */
+#filmchat-chat blockquote strong { font-weight: inherit; background: rgba(255, 200, 60, .35); border-radius: 2px; }
 """
 
 
