@@ -220,6 +220,18 @@ def test_corrupt_index_is_reported_and_rebuilt_when_the_corpus_is_there(tiny_set
     assert composer.ask("which film is about a lighthouse keeper?").films[0] == "Blue Harbour"
 
 
+def test_serve_rebuilds_a_corrupt_index_and_serves(tiny_settings, embedder):
+    from conftest import start_server, stop_server
+
+    report = build_index(tiny_settings, embedder)
+    faiss_file = report.directory / "vectors.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    proc, url = start_server(tiny_settings.index_dir, corpus=tiny_settings.corpus_dir)  # returns once it answers HTTP
+    out = stop_server(proc)
+    assert "vectors.faiss is corrupt" in out and "rebuilt from scratch" in out and "Traceback" not in out
+    assert len(load_index(tiny_settings)) == 4
+
+
 def test_flipped_byte_in_the_manifest_is_detected(tiny_settings, embedder):
     report = build_index(tiny_settings, embedder)
     path = report.directory / "manifest.json"
