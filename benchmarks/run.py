@@ -1,0 +1,204 @@
+"""The speed table: each figure beside its floor, measured in the same run (`make bench`).
+
+    .venv/bin/python benchmarks/run.py [--backends torch onnx] [--rounds 5] [--questions FILE]
+
+Floors (the physical limit of the model on this machine):
+
+- warm ``ask`` (embed + hybrid search + compose) vs a bare ``SentenceTransformer.encode``
+  of the same question, timed alternately question by question;
+- full index build of the shipped corpus vs a bare ``SentenceTransformer.encode`` of
+  exactly the texts the build embeds (every sentence of every passage, with its film as
+  context), batch 64; the embedder is loaded before either clock starts;
+- cold start (process start -> the app's first answer through gradio_client) vs
+  ``python -c "import sentence_transformers"``.
+
+Also the no-op rebuild (`filmchat index` on an unchanged corpus, whole process) and the
+peak resident memory of `filmchat serve` after answering every question once.
+Results go to benchmarks/results/ (gitignored) and the table to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import (CORPUS, ENV, QUESTIONS, describe, is_right, machine, pct, rss_mb, save, start_serve,
+                               stop, table)
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - t, out
+
+
+def build_texts(settings) -> tuple[int, list[str]]:
+    """Exactly what a full build embeds: (passages, sentence texts)."""
+    from filmchat.chunking import chunk_corpus, sentence_spans
+    from filmchat.corpus import read_corpus
+
+    docs, _ = read_corpus(settings.corpus_dir, settings.max_file_mb)
+    chunks = chunk_corpus(docs, settings.chunk_chars)
+    return len(chunks), [c.sentence_text(span) for c in chunks for span in sentence_spans(c.text)]
+
+
+def cli_seconds(args: list[str], env: dict) -> tuple[float, str]:
+    import os
+
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "filmchat.cli", *args], capture_output=True, text=True,
+                       env={**os.environ, **ENV, **env}, timeout=600)
+    if p.returncode != 0:
+        raise RuntimeError(f"filmchat {' '.join(args)} failed: {p.stderr[-2000:]}")
+    return time.perf_counter() - t, p.stdout
+
+
+def bench_backend(backend: str, floor_model, questions: list[dict], rounds: int, work: Path) -> dict:
+    from filmchat.answer import open_composer
+    from filmchat.embedding import Embedder
+    from filmchat.index import build_index
+    from filmchat.settings import load_settings
+
+    settings = load_settings(env={}, corpus_dir=CORPUS, index_dir=work / backend, backend=backend)
+    r: dict = {"backend": backend}
+    r["model_load_s"], emb = timed(Embedder, settings.model, backend)
+    r["model_load_s"] += timed(emb.encode, ["warm up"])[0]
+    passages, texts = build_texts(settings)
+    r["passages"], r["sentences"] = passages, len(texts)
+    where = ["--corpus", str(settings.corpus_dir), "--index-dir", str(settings.index_dir)]
+
+    # full build vs bare encode of the same texts, alternated so that both see the same machine
+    builds, floors, own = [], [], []
+    for _ in range(3):
+        floors.append(timed(floor_model.encode, texts, batch_size=64, normalize_embeddings=True)[0])
+        own.append(timed(emb.encode, texts, 64)[0])
+        builds.append(timed(build_index, settings, emb, full=True)[0])
+    r["build_s"], r["build_floor_s"], r["encode_s"] = (statistics.median(x) for x in (builds, floors, own))
+    r["chunks_per_s"] = passages / r["build_s"]
+    r["sentences_per_s"] = len(texts) / r["build_s"]
+
+    noop = [cli_seconds(["index", *where], {"FILMCHAT_BACKEND": backend}) for _ in range(3)]
+    assert all("up to date" in out for _, out in noop), noop
+    r["noop_rebuild_s"] = statistics.median(s for s, _ in noop)
+
+    # warm ask vs bare encode of the same question, question by question
+    composer = open_composer(settings, embedder=emb, build=False)
+    for q in questions:
+        composer.ask(q["question"], q["history"])
+        floor_model.encode([q["question"]], normalize_embeddings=True)
+    ask, floor, enc = [], [], []
+    for _ in range(rounds):
+        for q in questions:
+            floor.append(timed(floor_model.encode, [q["question"]], normalize_embeddings=True)[0])
+            enc.append(timed(emb.encode, [q["question"]])[0])
+            ask.append(timed(composer.ask, q["question"], q["history"])[0])
+    for name, xs in (("ask", ask), ("ask_floor", floor), ("encode", enc)):
+        r[f"{name}_p50_s"], r[f"{name}_p95_s"] = pct(xs, 50), pct(xs, 95)
+    r["asks"] = len(ask)
+
+    # cold start: process start -> first answer over HTTP, then every question once, then peak memory
+    from gradio_client import Client
+
+    t0 = time.perf_counter()
+    proc, url, r["http_up_s"] = start_serve(settings.index_dir, env={"FILMCHAT_BACKEND": backend})
+    try:
+        client = Client(url, verbose=False)
+        first = client.predict(message=questions[0]["question"], api_name="/chat")
+        r["cold_start_s"] = time.perf_counter() - t0
+        right = [is_right(first, questions[0]["film"])]
+        for q in questions[1:]:
+            right.append(is_right(client.predict(q["question"], q["history"], api_name="/chat"), q["film"]))
+        r["served_right"] = f"{sum(right)}/{len(right)}"
+        r["serve_peak_mb"], r["serve_rss_mb"] = rss_mb(proc.pid, "VmHWM"), rss_mb(proc.pid, "VmRSS")
+    finally:
+        stop(proc)
+    return r
+
+
+def import_floor() -> float:
+    import os
+
+    runs = []
+    for _ in range(2):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import sentence_transformers"], check=True, env={**os.environ, **ENV})
+        runs.append(time.perf_counter() - t)
+    return min(runs)
+
+
+def ratio(value: float, floor: float) -> str:
+    return f"{value / floor:.2f}×"
+
+
+def report(results: list[dict], cold_floor: float, m: dict) -> str:
+    """The README table: one column per backend, the floor and the ratio beside each figure."""
+    f = lambda s: f"{s * 1000:.1f}"  # noqa: E731
+    rows = []
+    for r in results:
+        b = r["backend"]
+        rows += [
+            [f"warm `ask` p50 / p95, ms ({r['asks']} asks)", b, f"{f(r['ask_p50_s'])} / {f(r['ask_p95_s'])}",
+             f"{f(r['ask_floor_p50_s'])} / {f(r['ask_floor_p95_s'])}",
+             f"{ratio(r['ask_p50_s'], r['ask_floor_p50_s'])} / {ratio(r['ask_p95_s'], r['ask_floor_p95_s'])}",
+             "p95 ≤ 1.5×"],
+            [f"  of which: encoding the question, p50 / p95, ms", b, f"{f(r['encode_p50_s'])} / {f(r['encode_p95_s'])}",
+             "same", f"{ratio(r['encode_p50_s'], r['ask_floor_p50_s'])} / {ratio(r['encode_p95_s'], r['ask_floor_p95_s'])}",
+             ""],
+            [f"full index build, s ({r['passages']} passages, {r['sentences']} sentences embedded)", b,
+             f"{r['build_s']:.2f}", f"{r['build_floor_s']:.2f}", ratio(r["build_s"], r["build_floor_s"]), "≤ 1.2×"],
+            ["  passages/s, sentences/s", b, f"{r['chunks_per_s']:.0f}, {r['sentences_per_s']:.0f}",
+             f"{r['passages'] / r['build_floor_s']:.0f}, {r['sentences'] / r['build_floor_s']:.0f}", "", ""],
+            ["no-op rebuild (`filmchat index`, whole process), s", b, f"{r['noop_rebuild_s']:.2f}", "—", "", "≤ 1 s"],
+            ["cold start: process start → first answer, s", b, f"{r['cold_start_s']:.1f} (HTTP up {r['http_up_s']:.1f})",
+             f"{cold_floor:.1f}", ratio(r["cold_start_s"], cold_floor), "report"],
+            ["peak memory of `serve` (VmHWM), MB", b, f"{r['serve_peak_mb']:.0f}", "—", "", "report"],
+            ["model load (first encode included), s", b, f"{r['model_load_s']:.2f}", "—", "", ""],
+        ]
+    head = ["figure", "backend", "filmchat", "floor (same run)", "ratio", "target"]
+    notes = ("Floors: `ask` and build vs a bare `SentenceTransformer.encode` (torch) of the same question / of exactly "
+             "the sentence texts the build embeds, batch 64; cold start vs `python -c \"import sentence_transformers\"`. "
+             f"Answers served right in the cold-start run: "
+             + ", ".join(f"{r['backend']} {r['served_right']}" for r in results) + ".")
+    return f"Machine: {describe(m)}\n\n{table(head, rows)}\n\n{notes}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--backends", nargs="+", default=["torch", "onnx"], choices=["torch", "onnx"])
+    ap.add_argument("--rounds", type=int, default=5, help="passes over the questions for the ask latency")
+    ap.add_argument("--questions", type=Path, default=QUESTIONS)
+    args = ap.parse_args(argv)
+
+    from benchmarks.common import known_questions
+    from filmchat.embedding import resolve_model
+    from filmchat.settings import DEFAULT_MODEL
+
+    m = machine()
+    print(f"machine: {describe(m)}", file=sys.stderr)
+    from sentence_transformers import SentenceTransformer
+
+    floor_model = SentenceTransformer(resolve_model(DEFAULT_MODEL), device="cpu")
+    questions = [q for q in known_questions(args.questions)]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="filmchat-bench-") as work:
+        for b in args.backends:
+            print(f"benchmarking backend {b} …", file=sys.stderr)
+            results.append(bench_backend(b, floor_model, questions, args.rounds, Path(work)))
+    cold_floor = import_floor()
+    m["loadavg_1min_end"] = round(__import__("os").getloadavg()[0], 2)
+    text = report(results, cold_floor, m) + f" Load average at the end: {m['loadavg_1min_end']}."
+    path = save("bench", {"machine": m, "cold_start_floor_s": cold_floor, "results": results}, text)
+    print(text)
+    print(f"\n(saved to {path.relative_to(path.parents[2])})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
