@@ -48,6 +48,7 @@ ARTIFACTS = ("chunks.json", "units.npy", "embeddings.npy", "vectors.faiss", "bm2
              "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
 BUILD_NAME = re.compile(r"build-\d{8}-\d{6}-\d+-\d+")  # only folders named like this are ever deleted
 REBUILD = "rebuild with `filmchat index --full`"
+REBUILD_FOR = "rebuild with `filmchat index --full` run with these same settings (flags or FILMCHAT_* variables)"
 
 
 class IndexProblem(Exception):
@@ -640,7 +641,7 @@ def _load(build: Path, manifest: dict, settings: Settings, check_settings: bool)
     if manifest.get("format") != FORMAT:
         raise IndexMismatch(f"index in {build} has format {manifest.get('format')}, this filmchat reads {FORMAT}; {REBUILD}")
     if check_settings and (diff := _mismatches(manifest, settings)):
-        raise IndexMismatch(f"index was built differently ({', '.join(diff)}); {REBUILD}")
+        raise IndexMismatch(f"index was built differently ({', '.join(diff)}); {REBUILD_FOR}")
     _verify(build, manifest)
     try:
         chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
@@ -685,7 +686,7 @@ def index_status(settings: Settings) -> Status:
     st = Status([])
     for m in _mismatches(manifest, settings):
         st.mismatch = True
-        st.messages.append(f"{m.replace(':', ' differs:', 1)}; {REBUILD}")
+        st.messages.append(f"{m.replace(':', ' differs:', 1)}; {REBUILD_FOR}")
     try:
         _verify(build, manifest)
     except IndexProblem as e:
