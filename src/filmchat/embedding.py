@@ -114,6 +114,10 @@ class _OnnxModel:
         self._cut.enable_padding(pad_id=int(meta["pad_id"]), pad_token=meta["pad_token"])
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # Idle worker threads sleep instead of spinning: on 2 cores a spinning thread takes the CPU the
+        # server's event loop and the other request need (16 load-test users: 26.6 vs 23.7 answers/s),
+        # for ~0.7 ms more per question on an idle machine.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
