@@ -114,3 +114,19 @@ def test_near_duplicate_passages_collapse_to_the_complete_article(tmp_path, embe
     assert a.films[0] == "Night Train"
     runaway = [c for c in a.citations if "runaway girl" in c.text]
     assert [c.file for c in runaway] == ["zz-full.txt"]  # one citation, from the complete article
+
+
+def test_a_list_introduction_copied_into_another_article_is_still_cited(tmp_path, embedder):
+    """The introduction that vouches for a list must be the kept copy, whichever file sorts first."""
+    from filmchat.settings import load_settings
+
+    full = ("Films Based on True Stories\n\nBelow are some heartbreaking films based on true stories of "
+            "real events.\n\n1. Night Train\n\nA conductor hides a runaway girl in the luggage car.\n\n"
+            "2. Snow Field\n\nTwo sisters cross a frozen field to find their father's cabin.\n")
+    copy = full[: full.index("2. Snow Field")]  # truncated copy, its name sorts first
+    corpus = write_corpus(tmp_path / "c", {"zz-full.txt": full, "aa-copy.txt": copy})
+    s = load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "i")
+    searcher = open_composer(s, embedder=embedder, log=lambda m: None).searcher
+    r = searcher.search("which films are based on true stories?")
+    assert r.intro is not None and r.intro.chunk.file == "zz-full.txt"
+    assert {"Night Train", "Snow Field"} <= {f.name for f in r.films}

@@ -160,7 +160,7 @@ class Searcher:
             peak = float(fused.max())
             for i in top_indices(fused, 3):
                 if fused[i] >= INTRO_SHARE * peak and i in self.intro_of:
-                    intro = i if intro is None else intro
+                    intro = self.duplicate_of[i] if intro is None else intro  # cite the copy that is kept
                     for j in self.intro_of[i]:
                         fused[j] = max(fused[j], INTRO_SHARE * fused[i])
         top = float(fused.max()) if n else 0.0
@@ -308,7 +308,7 @@ def top_indices(scores: np.ndarray, k: int) -> list[int]:
     if not len(scores):
         return []
     k = min(k, len(scores))
-    part = np.argpartition(-scores, k - 1)[:k]
+    part = np.sort(np.argpartition(-scores, k - 1)[:k])  # sorted, so that ties keep the order of position
     return [int(i) for i in part[np.argsort(-scores[part], kind="stable")] if scores[i] > 0]
 
 
