@@ -13,6 +13,7 @@ Steps, each small enough to test alone:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ class Query:
     focus: str | None = None  # the conversation's film a follow-up refers to
     exclude: str | None = None  # "other films" than the conversation's film
     truncated: bool = False
+    rest_vector: np.ndarray | None = field(default=None, repr=False)  # the question without the film's name
 
     @property
     def named(self) -> list[str]:
@@ -117,6 +119,7 @@ class Searcher:
         self.duplicate_of = near_duplicates(index)
         self.intro_of = list_intros(index.chunks, self.chunk_film)
         self._plot_vector = None
+        self._focus: dict[bytes, str | None] = {}  # sha256 of a conversation prefix -> its film
 
     # ---------------------------------------------------------- understanding the question
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
@@ -136,7 +139,19 @@ class Searcher:
         return q
 
     def conversation_film(self, history: list[str]) -> str | None:
-        """The film the last question of the conversation named, or the last answerable one was about."""
+        """The film the last question of the conversation named, or the last answerable one was about.
+
+        Remembered per conversation prefix: each turn of a chat would otherwise search all the
+        earlier questions again (one more encode per turn).
+        """
+        key = hashlib.sha256("\x00".join(history).encode("utf-8", "replace")).digest()
+        if key not in self._focus:
+            if len(self._focus) >= 1024:
+                self._focus.clear()
+            self._focus[key] = self._conversation_film(history)
+        return self._focus[key]
+
+    def _conversation_film(self, history: list[str]) -> str | None:
         for i in range(len(history) - 1, -1, -1):
             result = self.search(history[i], history[:i])
             named = [k for k in result.query.named if any(f.key == k for f in result.films)]
@@ -189,7 +204,13 @@ class Searcher:
         n = len(self.index)
         text = FRAME.sub("", q.search_text) or q.search_text
         k = min(len(self.index.units), max(200, 20 * self.settings.citations))
-        best = self.index.dense(self.embedder.encode([text])[0], k)
+        texts = [text]
+        if q.named or q.focus:  # best_sentence will want the question without the film: one encode for both
+            texts.append(question_rest(q))
+        vectors = self.embedder.encode(texts)
+        if len(texts) > 1:
+            q.rest_vector = vectors[1]
+        best = self.index.dense(vectors[0], k)
         dense = np.zeros(n, dtype=np.float32)
         for c, (s, _) in best.items():
             dense[c] = max(s, 0.0)
@@ -201,9 +222,7 @@ class Searcher:
         The film's name is in every one of its sentence vectors, so the question is compared
         without it, and sentences sharing the question's content words are preferred.
         """
-        drop = {i for t in q.titles for i in range(*t.span)}
-        rest = " ".join(w for i, w in enumerate(words(q.text)) if i not in drop) or q.text
-        qv = self.embedder.encode([rest])[0]
+        qv = q.rest_vector if q.rest_vector is not None else self.embedder.encode([question_rest(q)])[0]
         content = set(self.content_words(q))
         best, best_score = (hits[0], hits[0].sentence), -1.0
         for h in hits:
@@ -301,6 +320,12 @@ def rrf(dense_order: list[int], lexical_order: list[int], n: int) -> np.ndarray:
         for rank, i in enumerate(order):
             out[i] += 1.0 / (RRF_K + rank + 1)
     return out
+
+
+def question_rest(q: Query) -> str:
+    """The question without the film titles it names ("who directed Hope?" -> "who directed")."""
+    drop = {i for t in q.titles for i in range(*t.span)}
+    return " ".join(w for i, w in enumerate(words(q.text)) if i not in drop) or q.text
 
 
 def top_indices(scores: np.ndarray, k: int) -> list[int]:
