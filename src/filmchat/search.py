@@ -117,6 +117,7 @@ class Searcher:
         self.catalog = FilmCatalog(index.chunks)
         self.chunk_film = [self.catalog.key(c.film) for c in index.chunks]
         self.duplicate_of = near_duplicates(index)
+        self.collapsed = sum(int(d != i) for i, d in enumerate(self.duplicate_of))
         self.intro_of = list_intros(index.chunks, self.chunk_film)
         self._plot_vector = None
         self._focus: dict[bytes, str | None] = {}  # sha256 of a conversation prefix -> its film
@@ -191,7 +192,8 @@ class Searcher:
             for i in self.catalog.chunk_ids.get(q.exclude, []):
                 score[i] = -1.0
 
-        order = [i for i in np.argsort(-score, kind="stable") if score[i] > 0 and self.duplicate_of[i] == i]
+        # the best 50 that are not collapsed copies, without sorting every score (~50 ms at 1M passages)
+        order = [i for i in top_indices(score, 50 + self.collapsed) if self.duplicate_of[i] == i]
         hits = [Hit(int(i), self.index.chunks[i], float(score[i]), float(dense[i]), float(lexical[i]), self.chunk_film[i],
                     self.index.unit_span(units[i]) if i in units else None)
                 for i in order[:50]]
