@@ -56,6 +56,8 @@ def test_wide_bind_without_password_warns_and_opens_no_share_link(shipped_compos
     assert "warning: serving on 0.0.0.0 without a password" in out
     assert "FILMCHAT_AUTH" in out
     assert "gradio.live" not in out and "public url" not in out.lower()
+    assert "share=True" not in out  # Gradio's banner would suggest a public link
+    assert "the chat is ready at http://" in out
 
 
 @pytest.fixture(scope="module")

@@ -181,11 +181,15 @@ def serve(settings: Settings, block: bool = True):
     composer = open_composer(settings, progress=sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
     demo = make_app(ChatApp(composer, settings))
     demo.queue(api_open=False, max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
+    # quiet: Gradio's own banner suggests share=True, which this app never does; it prints its own line
     demo.launch(
         server_name=settings.host, server_port=settings.port, share=False, auth=auth,
-        enable_monitoring=False, show_error=False, prevent_thread_lock=not block, quiet=False,
+        enable_monitoring=False, show_error=False, prevent_thread_lock=True, quiet=True,
         css=CSS, footer_links=[],
     )
+    print(f"filmchat: the chat is ready at {demo.local_url} (Ctrl+C stops it)", flush=True)
+    if block:
+        demo.block_thread()
     return demo
 
 
