@@ -149,3 +149,13 @@ def stop(proc: subprocess.Popen) -> str:
         proc.kill()
         out, _ = proc.communicate()
     return out or ""
+
+
+def build_texts(settings) -> tuple[int, list[str]]:
+    """Exactly what a full build embeds: (passages, sentence texts)."""
+    from filmchat.chunking import chunk_corpus, sentence_spans
+    from filmchat.corpus import read_corpus
+
+    docs, _ = read_corpus(settings.corpus_dir, settings.max_file_mb)
+    chunks = chunk_corpus(docs, settings.chunk_chars)
+    return len(chunks), [c.sentence_text(span) for c in chunks for span in sentence_spans(c.text)]

@@ -29,24 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import (CORPUS, ENV, QUESTIONS, describe, is_right, machine, pct, rss_mb, save, start_serve,
-                               stop, table)
+from benchmarks.common import (CORPUS, ENV, QUESTIONS, build_texts, describe, is_right, machine, pct, rss_mb, save,
+                               start_serve, stop, table)
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:
     t = time.perf_counter()
     out = fn(*args, **kwargs)
     return time.perf_counter() - t, out
-
-
-def build_texts(settings) -> tuple[int, list[str]]:
-    """Exactly what a full build embeds: (passages, sentence texts)."""
-    from filmchat.chunking import chunk_corpus, sentence_spans
-    from filmchat.corpus import read_corpus
-
-    docs, _ = read_corpus(settings.corpus_dir, settings.max_file_mb)
-    chunks = chunk_corpus(docs, settings.chunk_chars)
-    return len(chunks), [c.sentence_text(span) for c in chunks for span in sentence_spans(c.text)]
 
 
 def cli_seconds(args: list[str], env: dict) -> tuple[float, str]:
