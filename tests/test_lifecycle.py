@@ -276,14 +276,19 @@ def test_a_running_chat_can_reload_the_new_index_without_a_restart(tiny_settings
 
 # ---------------------------------------------------------------- two builds at once
 
-def test_second_build_at_once_gets_a_clear_message(tmp_path, embedder, shipped_composer, shipped_settings):
+def test_second_build_at_once_gets_a_clear_message_and_ask_answers_meanwhile(tmp_path, embedder, shipped_composer, shipped_settings):
     corpus = copy_corpus(tmp_path / "corpus")
     settings = load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "index")
     shutil.copytree(shipped_settings.index_dir, settings.index_dir)  # the session's build of the same corpus
+    (corpus / "lantern.txt").write_text(LANTERN)
     with BuildLock(settings.index_dir):
         with pytest.raises(IndexBusy, match="already building"):
             build_index(settings, embedder, full=True)
-    (corpus / "lantern.txt").write_text(LANTERN)
+        # the index is stale but another build holds the lock: asking answers from the current index
+        said = []
+        meanwhile = open_composer(settings, embedder=embedder, log=said.append)
+        assert meanwhile.ask("which film is about a Korean adoptee?").films[0] == "My Father"
+        assert any("answering from the current one meanwhile" in m for m in said)
     # a full build of the shipped corpus takes seconds: long enough for a second one to start meanwhile
     first = subprocess.Popen([*FILMCHAT, "index", "--full", *where(settings)], env=ENV,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -482,7 +482,7 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
     """
     from .corpus import read_corpus
     from .embedding import Embedder
-    from .index import IndexCorrupt, IndexMismatch, build_index, index_status, load_index
+    from .index import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, build_index, index_status, load_index
 
     embedder = embedder or Embedder(settings.model, settings.backend)
     if build:
@@ -492,7 +492,15 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
         if not status.ok:
             read_corpus(settings.corpus_dir, settings.max_file_mb)  # no corpus: that is the error to report
             log(f"{status.messages[0].split(';')[0]}: building the index of {settings.corpus_dir} now")
-            log(build_index(settings, embedder, progress=progress).summary())
+            try:
+                log(build_index(settings, embedder, progress=progress).summary())
+            except IndexBusy as busy:  # another process is rebuilding: the current index answers meanwhile
+                try:
+                    index = load_index(settings)
+                except IndexProblem:
+                    raise busy from None
+                log("another `filmchat index` is rebuilding this index: answering from the current one meanwhile")
+                return Composer(Searcher(index, embedder, settings))
         try:
             index = load_index(settings)
         except IndexCorrupt as e:
