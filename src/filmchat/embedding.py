@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -75,6 +76,7 @@ class _TorchModel:
         from sentence_transformers import SentenceTransformer
 
         transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()  # a "Loading weights" bar on every start says nothing
         transformers.logging.disable_progress_bar()
         self.st = SentenceTransformer(path, device="cpu")
         get = getattr(self.st, "get_embedding_dimension", None) or self.st.get_sentence_embedding_dimension
@@ -169,6 +171,8 @@ def onnx_export(path: str, cache: Path | None = None) -> Path:
                          "or FILMCHAT_BACKEND=torch (a hub name also needs network access)")
     folder = (cache or cache_dir()) / "onnx" / _export_key(path)
     if not (folder / "filmchat-export.json").is_file():
+        print(f"filmchat: exporting the embedding model ({path}) to ONNX, once for this machine (about 10 s) …",
+              file=sys.stderr)
         _export(path, folder)
     return folder
 
@@ -179,6 +183,7 @@ def _export(path: str, folder: Path) -> None:
     from sentence_transformers import SentenceTransformer
 
     transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
     st = SentenceTransformer(path, device="cpu")
     modules = list(st)
     kinds = [type(m).__name__ for m in modules]
