@@ -195,6 +195,7 @@ def bm25_run(texts: list[str], questions: list[str]) -> dict:
     import bm25s
 
     from filmchat.index import bm25_tokens
+    from filmchat.search import top_indices
 
     gc.collect()
     before = rss_mb()
@@ -212,8 +213,6 @@ def bm25_run(texts: list[str], questions: list[str]) -> dict:
         disk_mb = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file()) / 2**20
     index = as_index(np.zeros((0, 1), np.float32), None, {}, bm25=retriever, n_chunks=len(texts))
     index.lexical_scores(questions[0])
-    from filmchat.search import top_indices
-
     times, ranked, selected, best = [], [], [], []
     for q in questions:
         t = time.perf_counter()

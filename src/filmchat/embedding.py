@@ -76,7 +76,6 @@ class _TorchModel:
         from sentence_transformers import SentenceTransformer
 
         transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()  # a "Loading weights" bar on every start says nothing
         transformers.logging.disable_progress_bar()
         self.st = SentenceTransformer(path, device="cpu")
         get = getattr(self.st, "get_embedding_dimension", None) or self.st.get_sentence_embedding_dimension
