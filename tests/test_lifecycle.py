@@ -276,7 +276,8 @@ def test_a_running_chat_can_reload_the_new_index_without_a_restart(tiny_settings
 
 # ---------------------------------------------------------------- two builds at once
 
-def test_second_build_at_once_gets_a_clear_message_and_ask_answers_meanwhile(tmp_path, embedder, shipped_composer, shipped_settings):
+def test_second_build_at_once_gets_a_clear_message_and_ask_answers_meanwhile(tmp_path, embedder, shipped_composer,
+                                                                             shipped_settings):
     corpus = copy_corpus(tmp_path / "corpus")
     settings = load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "index")
     shutil.copytree(shipped_settings.index_dir, settings.index_dir)  # the session's build of the same corpus

@@ -486,6 +486,7 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
 
     embedder = embedder or Embedder(settings.model, settings.backend)
     if build:
+        busy = None
         status = index_status(settings)
         if status.mismatch:
             raise IndexMismatch("; ".join(status.messages))
@@ -494,16 +495,17 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
             log(f"{status.messages[0].split(';')[0]}: building the index of {settings.corpus_dir} now")
             try:
                 log(build_index(settings, embedder, progress=progress).summary())
-            except IndexBusy as busy:  # another process is rebuilding: the current index answers meanwhile
-                try:
-                    index = load_index(settings)
-                except IndexProblem:
-                    raise busy from None
-                log("another `filmchat index` is rebuilding this index: answering from the current one meanwhile")
-                return Composer(Searcher(index, embedder, settings))
+            except IndexBusy as e:  # another process is rebuilding: the current index answers meanwhile
+                busy = e
         try:
             index = load_index(settings)
-        except IndexCorrupt as e:
+            if busy:
+                log("another `filmchat index` is rebuilding this index: answering from the current one meanwhile")
+        except IndexProblem as e:
+            if busy:  # no usable index to answer from while the other build runs
+                raise busy from None
+            if not isinstance(e, IndexCorrupt):
+                raise
             log(f"{e}: rebuilding from the corpus")
             log(build_index(settings, embedder, full=True, progress=progress).summary())
             index = load_index(settings)
