@@ -7,6 +7,7 @@ import pytest
 
 from filmchat.answer import open_composer
 from filmchat.search import fuse, rrf
+from filmchat.settings import load_settings
 
 from conftest import write_corpus
 
@@ -54,6 +55,53 @@ def test_named_title_lifts_its_film(composer):
 def test_a_fact_the_articles_do_not_give_about_a_named_film_abstains(composer):
     a = composer.ask("Does Quiet Orbit have a storm in it?")
     assert a.abstained and "Quiet Orbit" in a.lead
+
+
+def test_a_word_that_stems_to_film_must_be_found_as_written(tmp_path, embedder):
+    # "filmed" stems to "film", which a passage saying "this film" has, but it does not say where
+    corpus = write_corpus(tmp_path / "corpus", {"sea.txt": (
+        "Sea Films\n\n1. Blue Harbour\n\nDirector: Ana Park\n\n"
+        "This film follows a lighthouse keeper who rescues a drowning fisherman in a storm.\n")})
+    c = open_composer(load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=embedder,
+                      log=lambda m: None)
+    a = c.ask("Where was Blue Harbour filmed?")
+    assert a.abstained and "Blue Harbour" in a.lead
+    assert not c.ask("Who directed Blue Harbour?").abstained
+
+
+PEOPLE = {"people.txt": (
+    "True Films\n\n"
+    "1. Long Road\n\nStarring cast: Kim Min-Jun, Park Seo-Yeon, Lee Ha-Jin, Choi Hyun-Woo, Jung Ji-Hoon\n\n"
+    "Two old friends walk across the country to visit the grave of their teacher.\n\n"
+    "2. Finish Line\n\nA village boy trains for years on the mountain roads. The boy, Bae Hyung Jin, "
+    "later sees his coach honoured in Resolution No. 121.\n\n"
+    "3. Quiet Years\n\nA prisoner is let out for one day. He has been a good person for the past 15 years "
+    "and wants to see his son.\n")}
+
+
+@pytest.fixture()
+def people(tmp_path, embedder):
+    corpus = write_corpus(tmp_path / "corpus", PEOPLE)
+    return open_composer(load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=embedder,
+                         log=lambda m: None)
+
+
+def test_a_name_in_the_question_found_as_written_outranks_a_list_of_similar_names(shipped_composer):
+    # to the model a cast list ("Cho Jin-Woong, Youn Yuh-Jung, Park Geun-Hyung") looks like any Korean name
+    a = shipped_composer.ask("Which film is based on Bae Hyung Jin?")
+    assert a.films[0] == "Marathon" and not a.abstained
+    assert "Bae Hyung Jin" in a.citations[0].text
+
+
+def test_a_name_found_as_written_answers_even_when_the_meaning_match_is_weak(people):
+    a = people.ask("Which film is linked to the passing of Resolution No. 121?")
+    assert not a.abstained and a.films[0] == "Finish Line"
+
+
+def test_a_followup_answers_from_a_sentence_that_means_it_without_sharing_its_words(people):
+    a = people.ask("how long had he behaved well before they let him out?", ["which film is about a prisoner let out for a day?"])
+    assert not a.abstained and a.films[0] == "Quiet Years"
+    assert "15 years" in a.citations[0].text
 
 
 def test_followup_resolves_it_to_the_conversation_film(composer):
