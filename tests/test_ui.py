@@ -54,3 +54,31 @@ def test_loopback_detection_and_auth_parsing():
     assert auth_pair("ann:secret") == ("ann", "secret") and auth_pair(None) is None
     with pytest.raises(SystemExit):
         auth_pair("no-colon")
+
+
+def test_the_chat_answers_from_an_index_rebuilt_by_another_process(tiny_settings, embedder, capsys):
+    from conftest import write_corpus
+
+    from filmchat.answer import open_composer
+    from filmchat.index import build_index
+    from filmchat.ui import ChatApp
+
+    app = ChatApp(open_composer(tiny_settings, embedder=embedder, log=lambda m: None), tiny_settings)
+    question = "which film is about a beekeeper?"
+    assert "Honey Hills" not in app.answer(question, [])
+    write_corpus(tiny_settings.corpus_dir, {"bees.txt": "Bee Films\n\n1. Honey Hills\n\nAn old beekeeper teaches "
+                                            "his granddaughter to care for the hives on a windy hill.\n"})
+    build_index(tiny_settings, embedder)  # what `filmchat index` in another terminal does
+    assert "Honey Hills" in app.answer(question, [])
+    assert "rebuilt by another process" in capsys.readouterr().err
+
+
+def test_an_index_on_disk_that_cannot_be_loaded_leaves_the_loaded_one_answering(tiny_settings, embedder, capsys):
+    from filmchat.answer import open_composer
+    from filmchat.ui import ChatApp
+
+    app = ChatApp(open_composer(tiny_settings, embedder=embedder, log=lambda m: None), tiny_settings)
+    (tiny_settings.index_dir / "CURRENT").write_text("garbage", encoding="utf-8")
+    for _ in range(2):
+        assert "Red Dust" in app.answer("which film is about an astronaut on Mars?", [])
+    assert capsys.readouterr().err.count("cannot be loaded") == 1  # said once, not on every question

@@ -207,6 +207,10 @@ class Composer:
         history = [h for h in history if h and h.strip()][-3:]
         return self.compose(self.searcher.search(question, history))
 
+    def is_live(self) -> bool:
+        """False once a rebuild (this process or another) switched the index it answers from."""
+        return self.searcher.index.is_live()
+
     def section_text(self, c: Citation) -> str:
         """The whole film section a citation comes from, in that article (its passages in order)."""
         if not c.film:

@@ -49,10 +49,34 @@ class ChatApp:
         self.composer = composer
         self.settings = settings
         self._rebuild = threading.Lock()
+        self._unloadable: str | None = None  # the CURRENT that failed to load, not tried again
+
+    def live_composer(self) -> Composer:
+        """The composer, reloaded first when another process (``filmchat index``) switched the index.
+
+        Costs one read of the small CURRENT file per question; a build that cannot be loaded
+        is reported once and the previous index keeps answering.
+        """
+        composer = self.composer
+        if composer.is_live() or not self._rebuild.acquire(blocking=False):
+            return composer
+        try:
+            current = self.settings.index_dir / "CURRENT"
+            stamp = current.read_text(encoding="utf-8") if current.exists() else ""
+            if stamp != self._unloadable:
+                self.composer = open_composer(self.settings, embedder=composer.searcher.embedder, build=False)
+                print("filmchat: the index was rebuilt by another process; answering from the new one", file=sys.stderr)
+        except Exception as e:  # noqa: BLE001 - the loaded index keeps answering
+            self._unloadable = stamp
+            print(f"filmchat: the index on disk changed but cannot be loaded ({e}); "
+                  "answering from the previous one", file=sys.stderr)
+        finally:
+            self._rebuild.release()
+        return self.composer
 
     def answer(self, question: str, history: list[str]) -> str:
         try:
-            composer = self.composer
+            composer = self.live_composer()
             a = composer.ask(question or "", history)
             return a.markdown({c.n: composer.section_text(c) for c in a.citations})
         except Exception as e:  # noqa: BLE001 - the chat must keep working; the log keeps the detail
