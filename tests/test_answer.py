@@ -110,3 +110,18 @@ def test_fact_question_on_the_shipped_corpus(shipped_composer):
     assert a.lead.startswith("**Harmony** runs 115 minutes")
     c = a.citations[0]
     assert (CORPUS / c.file).read_text(encoding="utf-8")[c.start:c.end] == c.text
+
+
+def test_which_films_lists_every_matching_film_and_counts_them_in_words(tmp_path, embedder):
+    corpus = write_corpus(tmp_path / "c", {"prison.txt": (
+        "Prison Films\n\n1. Iron Gate\n\nA prisoner serving a life sentence is let out for one day to see his son.\n\n"
+        "2. Last Letter\n\nA prisoner serving a life sentence writes to the daughter he has never met.\n\n"
+        "3. Summer Kite\n\nTwo sisters fly a kite on the beach every summer.\n\n"
+        "4. Night Choir\n\nWomen in a prison choir sing for the first time on stage.\n")})
+    c = open_composer(load_settings(env={}, corpus_dir=corpus, index_dir=tmp_path / "i"), embedder=embedder,
+                      log=lambda m: None)
+    a = c.ask("Which films are about a prisoner serving a life sentence?")
+    assert set(a.films[:2]) == {"Iron Gate", "Last Letter"} and a.lead.startswith("2 films match:")
+    assert "Summer Kite" not in a.lead
+    one = c.ask("Which films are about sisters flying a kite?")
+    assert one.lead.startswith("One film matches: **Summer Kite**")

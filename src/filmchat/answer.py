@@ -333,7 +333,7 @@ class Composer:
         number = {h.index: n for n, h in enumerate(hits[: self.settings.citations], 1)}
         items = [f"**{escape_md(f.name)}**" + (f" [{number[f.hits[0].index]}]" if f.hits[0].index in number else "")
                  for f in chosen]
-        lead = f"{len(chosen)} films match: " + ", ".join(items) + "."
+        lead = (f"{len(chosen)} films match: " if len(chosen) > 1 else "One film matches: ") + ", ".join(items) + "."
         if r.intro:
             lead += f" The article _{escape_md(r.intro.chunk.title)}_ introduces its list this way [1]."
         keys = {f.key for f in chosen}
