@@ -108,18 +108,22 @@ def start_server(index_dir: Path, corpus: Path = CORPUS, extra_env: dict | None 
     import time
     import urllib.request
 
+    import tempfile
+
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(extra_env or {})}
+    log = tempfile.TemporaryFile("w+", encoding="utf-8")  # a pipe nobody reads could fill and stall the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "filmchat.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--corpus", str(corpus), "--index-dir", str(index_dir), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
     )
+    proc.log = log
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"filmchat serve exited: {proc.stdout.read()}")
+            raise RuntimeError(f"filmchat serve exited: {server_output(proc)}")
         try:
             urllib.request.urlopen(url, timeout=2)
             return proc, url
@@ -129,14 +133,22 @@ def start_server(index_dir: Path, corpus: Path = CORPUS, extra_env: dict | None 
     raise RuntimeError("filmchat serve did not start in 180 s")
 
 
+def server_output(proc) -> str:
+    proc.log.seek(0)
+    return proc.log.read()
+
+
 def stop_server(proc) -> str:
+    """Stops the server; returns everything it printed."""
     proc.terminate()
     try:
-        out, _ = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
     except Exception:  # noqa: BLE001
         proc.kill()
-        out, _ = proc.communicate()
-    return out or ""
+        proc.wait()
+    out = server_output(proc)
+    proc.log.close()
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -44,10 +44,15 @@ class Chat:
         before = bots.count()
         self.page.fill("#filmchat-question textarea", question)
         self.page.keyboard.press("Enter")
-        self.page.wait_for_function(
-            f"""() => {{ const b = document.querySelectorAll('#filmchat-chat .message.bot');
-                        return b.length > {before} && b[{before}].innerText.trim() !== ''
-                               && !b[{before}].innerText.includes('Loading content'); }}""", timeout=30_000)
+        try:
+            self.page.wait_for_function(
+                f"""() => {{ const b = document.querySelectorAll('#filmchat-chat .message.bot');
+                            return b.length > {before} && b[{before}].innerText.trim() !== ''
+                                   && !b[{before}].innerText.includes('Loading content'); }}""", timeout=60_000)
+        except Exception as e:  # noqa: BLE001 - say what the page showed, so a failure can be understood
+            box = self.page.input_value("#filmchat-question textarea")
+            raise AssertionError(f"no reply to {question!r} in 60 s; question box holds {box!r}; "
+                                 f"page ends with {self.page.inner_text('body')[-600:]!r}") from e
         return bots.nth(before).inner_text()
 
     def chat_text(self) -> str:
