@@ -60,9 +60,10 @@ class ChatApp:
         composer = self.composer
         if composer.is_live() or not self._rebuild.acquire(blocking=False):
             return composer
+        stamp = ""
         try:
             current = self.settings.index_dir / "CURRENT"
-            stamp = current.read_text(encoding="utf-8") if current.exists() else ""
+            stamp = current.read_text(encoding="utf-8", errors="replace") if current.exists() else ""
             if stamp != self._unloadable:
                 self.composer = open_composer(self.settings, embedder=composer.searcher.embedder, build=False)
                 print("filmchat: the index was rebuilt by another process; answering from the new one", file=sys.stderr)
