@@ -13,6 +13,7 @@ Steps, each small enough to test alone:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -131,7 +132,6 @@ class Searcher:
         self.collapsed = sum(int(d != i) for i, d in enumerate(self.duplicate_of))
         self.intro_of = list_intros(index.chunks, self.chunk_film)
         self._plot_vector = None
-        self._generic_stems: set[str] | None = None  # stems of QUESTION_WORDS ("film")
         self._film_units: dict[str, np.ndarray] = {}  # film -> rows of its prose sentences in index.units
         self._focus: dict[bytes, str | None] = {}  # sha256 of a conversation prefix -> its film
 
@@ -237,10 +237,14 @@ class Searcher:
     def film_units(self, key: str) -> np.ndarray:
         """Rows of index.units holding the film's prose sentences (its "Director: …" lines left out)."""
         if key not in self._film_units:
-            rows = [u for c in self.catalog.chunk_ids.get(key, []) for u in units_of(self.index, c)
-                    if not META.match(self.index.chunks[c].text[self.index.units[u, 1]:self.index.units[u, 2]])]
+            rows = [u for c in self.catalog.chunk_ids.get(key, []) for u in self.prose_units(c)]
             self._film_units[key] = np.asarray(rows, dtype=np.int64)
         return self._film_units[key]
+
+    def prose_units(self, chunk: int) -> list[int]:
+        """Rows of index.units for a passage's sentences, without its metadata lines ("Director: …")."""
+        text, units = self.index.chunks[chunk].text, self.index.units
+        return [u for u in units_of(self.index, chunk) if not META.match(text[units[u, 1]:units[u, 2]])]
 
     def best_sentence(self, q: Query, hits: list[Hit]) -> tuple[Hit, tuple[int, int] | None]:
         """The sentence among these passages that answers a question about a known film.
@@ -252,11 +256,9 @@ class Searcher:
         content = set(self.content_words(q))
         best, best_score = (hits[0], hits[0].sentence), -1.0
         for h in hits:
-            for u in units_of(self.index, h.index):
+            for u in self.prose_units(h.index):
                 span = self.index.unit_span(u)
                 sent = h.chunk.text[span[0]:span[1]]
-                if META.match(sent):
-                    continue
                 overlap = len(content & terms(sent)) / len(content) if content else 0.0
                 s = float(self.index.embeddings[u] @ qv) + 0.3 * overlap
                 if s > best_score:
@@ -265,9 +267,7 @@ class Searcher:
 
     def plot_sentence(self, chunk: int) -> tuple[int, int] | None:
         """The sentence of a passage that reads most like a plot summary (from its stored sentence vectors)."""
-        rows = units_of(self.index, chunk)
-        rows = [u for u in rows if self.index.units[u, 2] - self.index.units[u, 1] >= 30
-                and not META.match(self.index.chunks[chunk].text[self.index.units[u, 1]:self.index.units[u, 2]])]
+        rows = [u for u in self.prose_units(chunk) if self.index.units[u, 2] - self.index.units[u, 1] >= 30]
         if not rows:
             return None
         if self._plot_vector is None:
@@ -283,15 +283,10 @@ class Searcher:
         for t in q.titles:
             drop.update(range(*t.span))
         kept = [w for i, w in enumerate(ws) if i not in drop and w not in QUESTION_WORDS and len(w) > 1]
-        if not kept:
-            return []
-        if self._generic_stems is None:
-            self._generic_stems = set(bm25_tokens([" ".join(QUESTION_WORDS)])[0])
         out = set()
-        for w in kept:
-            stem = bm25_tokens([w])[0]
+        for w, stems in zip(kept, bm25_tokens(kept) if kept else []):
             # "filmed" stems to "film", which every passage has: such a word must be found as written
-            out.update(w if s in self._generic_stems else s for s in stem)
+            out.update(w if s in question_stems() else s for s in stems)
         return sorted(out)
 
     def coverage(self, q: Query, hits: list[Hit]) -> float:
@@ -337,6 +332,12 @@ def units_of(index: Index, chunk: int) -> range:
     """Rows of index.units (sentence vectors) that belong to one chunk; builds store them in chunk order."""
     col = index.units[:, 0]
     return range(int(np.searchsorted(col, chunk, "left")), int(np.searchsorted(col, chunk, "right")))
+
+
+@functools.cache
+def question_stems() -> frozenset[str]:
+    """Stems of QUESTION_WORDS ("film", "movi", …)."""
+    return frozenset(bm25_tokens([" ".join(QUESTION_WORDS)])[0])
 
 
 def terms(text: str) -> set[str]:
