@@ -23,12 +23,15 @@ import numpy as np
 
 from .chunking import META, Chunk
 from .embedding import Embedder
-from .films import FilmCatalog, TitleMatch, words
+from .films import FilmCatalog, TitleMatch
 from .index import Index, bm25_tokens
 from .settings import Settings
+from .text import CONNECTORS, QUESTION_WORDS, capitalised_runs, is_ordinary, quoted, words
 
 PLOT_PROBE = "The story follows a character who"  # what a one-line plot summary reads like
 RRF_K = 60
+FOCUS_CACHE = 1024  # conversation prefixes whose film is remembered (memory, not quality)
+MENTION_CANDIDATES = 20  # best BM25 passages searched for a name as written (a name's passages rank first)
 LEXICAL_WEIGHT = 0.2  # fused = best-sentence cosine + LEXICAL_WEIGHT * BM25 / max BM25 (measured in `filmchat eval`)
 TITLE_BOOST = 0.5  # in units of the best fused score: a named film outranks a merely similar one
 FOLLOWUP_BOOST = 0.35
@@ -38,7 +41,11 @@ NAME_BOOST = 0.4  # in units of the best fused score: a name in the question fou
 # sentences this well (unanswerable ones on the question sets reached 0.29, answerable 0.32–0.77)
 ANCHORED_THRESHOLD = 0.31
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
-WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b", re.I)
+WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
+                   r"|\bthe one (with|about|where|that|who|in which)\b"
+                   r"|\b(what('?s| is| was) (it|that|this)( film| movie)? called|which one (is|was) it|what('?s| is| was) (its|the) (name|title))\b", re.I)
+# "the first one", "the other film": an earlier film of the conversation than the latest
+EARLIER = re.compile(r"\b(the )?(first|earlier|previous|other|former) (one|film|movie)\b", re.I)
 REFERS_BACK = re.compile(r"\b(it|its|it's|he|him|his|she|her|hers|they|them|their|this|that|these|those|the (film|movie|show|drama|story))\b", re.I)
 # "Which film is about …" carries no content; the dense query is the rest of the question.
 FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|dramas?)\s+(is|are|was|were|has|have|had|does|do|did)?\s*(about\s+)?", re.I)
@@ -47,14 +54,6 @@ NAME = re.compile(r"(?<!^)(?<![.?!] )\b([A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+)?[A
 OTHER = re.compile(r"\b(other|else|another|similar|also)\b", re.I)
 # "who directed it?" needs a film: named, or the conversation's
 NEEDS_FILM = re.compile(r"\b(it|its|it's|(this|that) (film|movie|show|drama))\b", re.I)
-# words that carry no content in a question (for coverage); title words are removed separately
-QUESTION_WORDS = set(
-    "what which who whom whose when where why how is are was were be been do does did the a an of in on to for about "
-    "with and or it its he him his she her they them their this that these those film films movie movies show shows "
-    "drama dramas korean there any many much tell me please one ones story stories get got make made can could would "
-    "should will i you your my we our us has have had named called mention mentions mentioned involve involves "
-    "involved feature features featured deal deals dealt character characters".split()
-)
 
 
 def clean_question(text: str, limit: int) -> tuple[str, bool]:
@@ -98,6 +97,7 @@ class Query:
     exclude: str | None = None  # "other films" than the conversation's film
     truncated: bool = False
     rest_vector: np.ndarray | None = field(default=None, repr=False)  # the question without the film's name
+    unknown: list[str] = field(default_factory=list)  # names in the question that no article mentions
 
     @property
     def names(self) -> list[str]:
@@ -134,17 +134,33 @@ class Searcher:
         self._plot_vector = None
         self._film_units: dict[str, np.ndarray] = {}  # film -> rows of its prose sentences in index.units
         self._focus: dict[bytes, str | None] = {}  # sha256 of a conversation prefix -> its film
+        self._mentioned: dict[tuple[str, ...], bool] = {}  # phrase -> whether any article has it
 
     # ---------------------------------------------------------- understanding the question
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
         text, truncated = clean_question(question, self.settings.max_question_chars)
         titles = self.catalog.match(text)
         q = Query(text, text, titles, bool(PLURAL.search(text)), bool(WHICH.search(text)), truncated=truncated)
-        if titles or not history:
+        q.unknown = self.unknown_names(text, titles)
+        if q.unknown:  # "Ode to My Father" is not *My Father*
+            inside = [set(words(n)) for n in q.unknown]
+            q.titles = titles = [t for t in titles if not any(set(words(text))
+                                                          and set(t_words(text, t)) < n for n in inside)]
+        if titles or q.unknown or not history:
             return q
-        focus = self.conversation_film(list(history))
-        if focus is None:
+        turns = self.conversation_films(list(history))
+        films = [k for k in turns if k]
+        if turns and turns[-1] is None and NEEDS_FILM.search(text) and not q.which:
+            q.unknown = self._turn_unknown(list(history))  # "who directed it?" after a film no article mentions
+            if q.unknown:
+                return q
+        if not films:
             return q
+        focus = films[-1]  # the film of the most recent turn that had one
+        if EARLIER.search(text):  # "the first one", "the other film"
+            distinct = list(dict.fromkeys(reversed(films)))
+            m = EARLIER.search(text).group(2).lower()
+            focus = distinct[-1] if m == "first" else (distinct[1] if len(distinct) > 1 else focus)
         if OTHER.search(text) and (q.plural or q.which):
             q.exclude, q.plural = focus, True  # "what other films deal with autism?"
         elif not q.which:  # in "which film is about a man whose wife returns to him?", "him" is not the old film
@@ -152,28 +168,79 @@ class Searcher:
             q.search_text = f"{self.catalog.name(focus)}: {text}"
         return q
 
-    def conversation_film(self, history: list[str]) -> str | None:
-        """The film the last question of the conversation named, or the last answerable one was about.
+    def conversation_films(self, history: list[str]) -> list[str | None]:
+        """The film of each turn of the conversation: the one it named, or the one it was answered with.
 
         Remembered per conversation prefix: each turn of a chat would otherwise search all the
         earlier questions again (one more encode per turn).
         """
-        key = hashlib.sha256("\x00".join(history).encode("utf-8", "replace")).digest()
-        if key not in self._focus:
-            if len(self._focus) >= 1024:
-                self._focus.clear()
-            self._focus[key] = self._conversation_film(history)
-        return self._focus[key]
+        out: list[str | None] = []
+        for i in range(len(history)):
+            key = hashlib.sha256("\x00".join(history[: i + 1]).encode("utf-8", "replace")).digest()
+            if key not in self._focus:
+                if len(self._focus) >= FOCUS_CACHE:
+                    self._focus.clear()
+                self._focus[key] = self._turn_film(history[i], history[:i])
+            out.append(self._focus[key])
+        return out
 
-    def _conversation_film(self, history: list[str]) -> str | None:
-        for i in range(len(history) - 1, -1, -1):
-            result = self.search(history[i], history[:i])
-            named = [k for k in result.query.named if any(f.key == k for f in result.films)]
-            if named:  # "who directed Hope?" is about Hope even when its passages are judged not to answer
-                return named[0]
-            if result.films and result.answerable:
-                return result.films[0].key
+    def _turn_film(self, question: str, earlier: list[str]) -> str | None:
+        result = self.search(question, earlier)
+        if result.query.unknown:
+            return None
+        if result.query.focus and not result.query.named:
+            return result.query.focus  # "who directed it?" stays on the film it was about
+        named = [k for k in result.query.named if any(f.key == k for f in result.films)]
+        if named:  # "who directed Hope?" is about Hope even when its passages are judged not to answer
+            return named[0]
+        if result.films and result.answerable:
+            return result.films[0].key
         return None
+
+    def _turn_unknown(self, history: list[str]) -> list[str]:
+        """The names no article mentions in the last turn (what "it" then refers to)."""
+        return self.understand(history[-1], history[:-1]).unknown
+
+    # ---------------------------------------------------------- names the articles never mention
+    def unknown_names(self, text: str, titles: list[TitleMatch]) -> list[str]:
+        """Capitalised or quoted names in the question that no article mentions ("Bong Joon-ho", "the Oscars")."""
+        q_words = words(text)
+        covered = {i for t in titles for i in range(*t.span)}
+        out = []
+        for name in dict.fromkeys(capitalised_runs(text) + quoted(text)):
+            nw = [w for w in words(name) if w not in CONNECTORS]
+            if not nw:
+                continue
+            pos = find_words(q_words, words(name))
+            if pos is not None and set(range(pos, pos + len(words(name)))) <= covered:
+                continue  # a film title
+            if self.catalog.match(name) and any(t.exact and t.span[1] - t.span[0] == len(words(name))
+                                                for t in self.catalog.match(name)):
+                continue
+            if not self.mentioned(tuple(words(name))):
+                out.append(name)
+        return out
+
+    def mentioned(self, phrase: tuple[str, ...]) -> bool:
+        """Whether any passage (or article title) has these words in this order, or, for a phrase of
+        everyday words ("Korean War"), each of them."""
+        if phrase not in self._mentioned:
+            if len(self._mentioned) >= FOCUS_CACHE:
+                self._mentioned.clear()
+            self._mentioned[phrase] = self._find_mention(phrase)
+        return self._mentioned[phrase]
+
+    def _find_mention(self, phrase: tuple[str, ...]) -> bool:
+        scores = self.index.lexical_scores(" ".join(phrase))
+        forms = [" ".join(phrase), " ".join(phrase) + "s"]  # "Wilson" is in "Wilson’s disease"
+        for i in top_indices(scores, MENTION_CANDIDATES):
+            c = self.index.chunks[i]
+            if has_name(f"{c.title}\n{c.film or ''}\n{c.text}", forms):
+                return True
+        sig = [w for w in phrase if w not in CONNECTORS]
+        if len(sig) > 1 and all(is_ordinary(w) for w in sig):
+            return all(self.mentioned((w,)) for w in sig)
+        return False
 
     # ---------------------------------------------------------- retrieval
     def search(self, question: str, history: list[str] | tuple[str, ...] = ()) -> SearchResult:
@@ -301,11 +368,13 @@ class Searcher:
 
     def judge(self, q: Query, films: list[FilmScore]) -> tuple[bool, dict]:
         """Answer only when the passages carry the question: similar in meaning, or sharing its content words."""
+        if not words(q.text):  # no Latin letter or digit: nothing to match in English articles
+            return False, {"reason": "no words"}
+        if q.unknown:
+            return False, {"reason": "unknown", "unknown": list(q.unknown)}
         if not films:
             return False, {"reason": "no passage"}
         anchored = q.named or ([q.focus] if q.focus else [])
-        if not words(q.text):  # no Latin letter or digit: nothing to match in English articles
-            return False, {"reason": "no words"}
         if not anchored and not (q.which or q.plural) and NEEDS_FILM.search(q.text):
             return False, {"reason": "no film"}  # "who directed it?" with no film named or talked about
         film = films[0]
@@ -343,6 +412,17 @@ def question_stems() -> frozenset[str]:
 def terms(text: str) -> set[str]:
     """What a content word of a question can match in a passage: its stems, and its words as written."""
     return set(bm25_tokens([text])[0]) | set(words(text))
+
+
+def find_words(seq: list[str], sub: list[str]) -> int | None:
+    """Where ``sub`` starts in ``seq`` as a contiguous run of words, if it does."""
+    n = len(sub)
+    return next((i for i in range(len(seq) - n + 1) if seq[i:i + n] == sub), None) if n else None
+
+
+def t_words(text: str, t: TitleMatch) -> list[str]:
+    """The question's words that a title match covers."""
+    return words(text)[t.span[0]:t.span[1]]
 
 
 def has_name(text: str, names: list[str]) -> bool:

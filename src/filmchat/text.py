@@ -1,0 +1,110 @@
+"""How question and article text is split into words, and which words carry no content.
+
+One module owns this so that title matching, coverage, BM25 queries and evaluation
+agree on what a word is.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_WORD = re.compile(r"[0-9A-Za-z]+")
+# Connectors allowed inside a capitalised name or title ("Voice of a Murderer", "Ode to My Father").
+CONNECTORS = {"of", "the", "to", "in", "a", "an", "and", "with", "for", "no", "de", "on", "at", "from"}
+# Words that carry no meaning of their own in a title ("The", "of", "No.").
+SMALL_WORDS = {"a", "an", "the", "of", "in", "no", "to", "and", "with", "my", "is", "on", "at", "for", "you"}
+# Words that carry no content in a question (for coverage and the BM25 query); title words are removed separately.
+QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how is are was were be been do does did the a an of in on to for about "
+    "with and or it its he him his she her they them their this that these those film films movie movies show shows "
+    "drama dramas korean there any many much tell me please one ones story stories get got make made can could would "
+    "should will i you your my we our us has have had named called mention mentions mentioned involve involves "
+    "involved feature features featured deal deals dealt character characters".split()
+)
+# A word at least this frequent in English (wordfreq's Zipf scale: 3 = once per million words) is an ordinary
+# word: a title made of such words ("Hope", "Always", "My Father") is a title only when written as one.
+# 3.3 keeps "busan" (3.05) and "taegukgi" (0) distinctive, and "silenced" (3.39), "daisy" (3.78) ordinary.
+ORDINARY_ZIPF = 3.3
+
+
+def word_tokens(text: str) -> list[tuple[str, str, int, int]]:
+    """(lower-case word, word as written, start, end in ``text``) for each word; apostrophes join ("D’Amour" -> damour)."""
+    out = []
+    # apostrophes are dropped, not split on ("D’Amour" -> damour), so offsets skip them
+    keep = [i for i, ch in enumerate(text) if ch not in "’'"]
+    stripped = "".join(text[i] for i in keep)
+    for m in _WORD.finditer(stripped):
+        out.append((m.group().lower(), m.group(), keep[m.start()], keep[m.end() - 1] + 1))
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of letters and digits, apostrophes dropped ("D’Amour" -> "damour")."""
+    return [t[0] for t in word_tokens(text)]
+
+
+@functools.cache
+def is_ordinary(word: str) -> bool:
+    """An everyday English word (wordfreq), as opposed to a name or a rare word."""
+    from wordfreq import zipf_frequency
+
+    return word.isdigit() is False and zipf_frequency(word, "en") >= ORDINARY_ZIPF
+
+
+_BREAK = re.compile(r"[,;:?!()\[\]“”\"]|(?<!\bNo)\.\s|^")  # ends a run of capitalised words
+_SENTENCE_START = re.compile(r"^\W*|[?!]\W*|(?<!\bNo)(?<!\bMr)(?<!\bDr)(?<!\bMs)(?<!\bMrs)\.\s\W*|\n\W*")
+
+
+def capitalised_runs(text: str) -> list[str]:
+    """Runs of capitalised words, as written: names of people, films, places, awards, events.
+
+    "Who directed The Handmaiden?" -> ["The Handmaiden"]; "What is Lee Chang-dong's film Poetry about?" ->
+    ["Lee Chang-dong", "Poetry"]. A capitalised word that only starts a sentence is not a name on its own;
+    when the whole question is capitalised (or shouted) case says nothing, and nothing is returned.
+    """
+    toks = word_tokens(text)
+    letters = [t for t in toks if t[1][0].isalpha()]
+    shouted = sum(t[1].isupper() for t in letters if len(t[1]) > 1) > 0.5 * max(1, sum(len(t[1]) > 1 for t in letters))
+    if not letters or shouted or (len(letters) >= 4 and sum(t[1][0].isupper() for t in letters) >= 0.8 * len(letters)):
+        return []
+    breaks = sorted({m.end() for m in _BREAK.finditer(text)})
+    starts = {m.end() for m in _SENTENCE_START.finditer(text)}
+    runs: list[list[tuple[str, str, int, int]]] = []
+    current: list[tuple[str, str, int, int]] = []
+    prev_end = -1
+    for w, raw, pos, end in toks:
+        # a sentence break or punctuation between two words ends a run
+        broken = any(prev_end <= b <= pos for b in breaks) or "," in text[max(prev_end, 0):pos]
+        # "Chang-dong": a lower-case word hyphenated to a capitalised one belongs to it
+        capital = raw[0].isupper() or (bool(current) and text[prev_end:pos] == "-") or (
+            raw[0].isdigit() and bool(current) and current[-1][0] == "no")  # "Cell No. 7", not "Seoul in 1991"
+        if current and (broken or not (capital or w in CONNECTORS)):
+            runs.append(current)
+            current = []
+        if capital or (current and w in CONNECTORS):
+            current.append((w, raw, pos, end))
+        prev_end = end
+    if current:
+        runs.append(current)
+    out = []
+    for run in runs:
+        while run and run[-1][0] in CONNECTORS:  # "Hope and" -> "Hope"
+            run = run[:-1]
+        first_pos = run[0][2] if run else 0
+        sentence_start = first_pos in starts
+        next_capital = len(run) > 1 and run[1][1][0].isupper()
+        if run and sentence_start and (run[0][0] in QUESTION_WORDS or (is_ordinary(run[0][0]) and not next_capital)):
+            run = run[1:]  # "Who", "Which", "Did", "Tell" start the question, they are not a name
+            while run and run[0][0] in CONNECTORS - {"the", "a", "an"}:
+                run = run[1:]
+        if run and not all(w in CONNECTORS or len(w) == 1 for w, *_ in run):
+            start, end = run[0][2], run[-1][3]
+            name = re.sub(r"[’']s$", "", text[start:end].strip())  # "Lee Chang-dong's" -> "Lee Chang-dong"
+            out.append(name)
+    return out
+
+
+def quoted(text: str) -> list[str]:
+    """Text in double quotes ("…" or “…”): a title or name the user is sure of."""
+    return [m.strip() for m in re.findall(r"[“\"]([^”\"\n]{2,80})[”\"]", text) if m.strip()]
