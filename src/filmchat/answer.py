@@ -13,10 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 from .chunking import META, Chunk, sentence_spans
-from .films import words
-from .search import QUESTION_WORDS, Hit, SearchResult, Searcher
+from .grounding import MISSING, asked, states
+from .search import Hit, SearchResult, Searcher, has_name
+from .text import QUESTION_WORDS, words
 
-MANY_SHARE = 0.7  # a "which films" answer lists the films scoring within this share of the best
+MANY_SHARE = 0.6  # a "which films" answer lists the films scoring within this share of the best
+MANY_LIMIT = 10  # and at most this many, each with its own citation
+RUNNER_SHARE = 0.9  # a single answer names as "also close" the films scoring within this share of the best
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ UNCLEAR = {
                "something, then “who directed it?” refers to that film.",
     "no words": "I can't find anything to look for in that question: the articles are in English. Ask about a film or "
                 "its story — e.g. “who directed Hope?” or “which film is about a Korean adoptee?”.",
+    "nothing": "The articles have nothing on that: none of its words appear in them. Ask about a film or its story — "
+               "e.g. “who directed Hope?” or “which film is about a Korean adoptee?”.",
 }
 CARD = re.compile(r"^\s*(tell me (more )?about|what (do you know|can you tell me) about|(give me )?(info|information|details)"
                   r" (on|about)|describe|summari[sz]e)\b", re.I)
@@ -227,12 +232,17 @@ class Composer:
             return empty_answer(q.text)
         kind = fact_kind(q.text) if (q.named or q.focus) and not q.plural else None
         film = self._film_in_question(r)
-        if film and self._is_card(r):
+        if film and self._is_card(r) and not q.unknown:
             return self._card(r, film, note)
-        if kind and film:
+        if kind and film and not q.unknown:
             ans = self._fact(r, film, kind, note)
             if ans:
                 return ans
+        # "who wrote …", "did it win …", "where was it filmed?" (not "which film is about a man who wins …")
+        other = asked(q.text) if not (q.plural or (q.which and not film)) else None
+        if film and (kind or other) and not q.unknown:
+            # no metadata line gives it: a sentence of the film must state it, or the answer says it is not there
+            return self._stated(r, film, kind or other.kind, note)
         if q.plural and not q.named:
             ans = self._films_with_fact(r, note)
             if ans:
@@ -241,7 +251,7 @@ class Composer:
             return self._abstain(r, note)
         if q.plural:
             return self._many(r, note)
-        return self._one(r, note)
+        return self._one(r, note, other.kind if other else None)
 
     # -- which film the question is about, when it names one (or refers back to one)
     def _film_in_question(self, r: SearchResult) -> str | None:
@@ -257,7 +267,8 @@ class Composer:
         return bool(CARD.search(q.text)) or not self.searcher.content_words(q)
 
     # -- citations
-    def _citations(self, hits: list[Hit], sentences: dict[int, tuple[int, int]] | None = None) -> list[Citation]:
+    def _citations(self, hits: list[Hit], sentences: dict[int, tuple[int, int]] | None = None,
+                   limit: int | None = None) -> list[Citation]:
         out, seen = [], set()
         for h in hits:
             if h.index in seen:
@@ -266,7 +277,7 @@ class Composer:
             c = h.chunk
             out.append(Citation(len(out) + 1, c.file, c.start, c.end, c.text, self._name(h), c.title, c.section,
                                 h.score, (sentences or {}).get(h.index)))
-            if len(out) >= self.settings.citations:
+            if len(out) >= (limit or self.settings.citations):
                 break
         return out
 
@@ -292,18 +303,24 @@ class Composer:
         return first + [h for h in rest if h not in first]
 
     def _finish(self, r, lead: str, films: list[str], hits: list[Hit], abstained=False, note="", sentences=None,
-                card=None) -> Answer:
-        a = Answer(r.query.text, "", films, self._citations(hits, sentences), abstained, lead=lead + note, card=card or [])
+                card=None, limit: int | None = None) -> Answer:
+        a = Answer(r.query.text, "", films, self._citations(hits, sentences, limit), abstained, lead=lead + note,
+                   card=card or [])
         a.text = a.markdown()
         return a
 
     def _ranked_names(self, r: SearchResult, limit: int = 10) -> list[str]:
         return [f.name for f in r.films[:limit]]
 
-    def _one(self, r: SearchResult, note: str) -> Answer:
+    def _one(self, r: SearchResult, note: str, kind: str | None = None) -> Answer:
         top = r.films[0]
         lead_hit, lead_span = top.hits[0], None
-        if r.query.named or r.query.focus:  # the film is given: find the sentence that answers the rest
+        if kind:  # "who won the 2002 World Cup?": the quoted sentence must say who won something
+            found = self.searcher.best_sentence(r.query, list(top.hits[:3]), accept=lambda s: states(kind, s))
+            if found is None:
+                return self._abstain(r, note, missing=kind)
+            lead_hit, lead_span = found
+        elif r.query.named or r.query.focus:  # the film is given: find the sentence that answers the rest
             lead_hit, lead_span = self.searcher.best_sentence(r.query, list(top.hits[:3]))
         # the best passage first, then the best of each other article on this film, then the rest
         hits, files = [lead_hit], {lead_hit.chunk.file}
@@ -311,7 +328,7 @@ class Composer:
             if h.chunk.file not in files:
                 hits.append(h)
                 files.add(h.chunk.file)
-        runners = [f for f in r.films[1:3] if f.score >= 0.9 * top.score]
+        runners = [f for f in r.films[1:3] if f.score >= RUNNER_SHARE * top.score]
         hits = self._order(hits, list(top.hits) + [f.hits[0] for f in runners])
         sentences = self._sentences(r.query.text, hits[: self.settings.citations])
         if lead_span:
@@ -324,35 +341,78 @@ class Composer:
         return self._finish(r, lead, self._ranked_names(r), hits, note=note, sentences=sentences)
 
     def _many(self, r: SearchResult, note: str) -> Answer:
+        """Every film that matches, each with the citation that shows it; a film nothing vouches for is left out.
+
+        A film is listed when the introduction of a list it belongs to answers the question ("Below are some
+        films based on true stories"), or when its own passages would answer the question for it alone.
+        """
         top = r.films[0].score
-        chosen = [f for f in r.films if f.score >= MANY_SHARE * top][:10]
-        hits = [f.hits[0] for f in chosen]
-        if r.intro:  # the introduction that says what the listed films share comes first
-            hits = [r.intro] + hits
-        sentences = self._sentences(r.query.text, hits[: self.settings.citations])
-        number = {h.index: n for n, h in enumerate(hits[: self.settings.citations], 1)}
-        items = [f"**{escape_md(f.name)}**" + (f" [{number[f.hits[0].index]}]" if f.hits[0].index in number else "")
+        vouched = r.vouched
+        chosen = [f for f in r.films if f.score >= MANY_SHARE * top
+                  and (f.key in vouched or self.searcher.listed(r.query, f))][:MANY_LIMIT]
+        if not chosen:
+            return self._abstain(r, note)
+        hits = ([r.intro] if r.intro else []) + [f.hits[0] for f in chosen]
+        sentences = self._sentences(r.query.text, hits)
+        items = [f"**{escape_md(f.name)}** " + "".join(f"[{n}]" for n in sorted({hits.index(f.hits[0]) + 1}
+                                                                               | ({1} if f.key in vouched else set())))
                  for f in chosen]
         lead = (f"{len(chosen)} films match: " if len(chosen) > 1 else "One film matches: ") + ", ".join(items) + "."
         if r.intro:
             lead += f" The article _{escape_md(r.intro.chunk.title)}_ introduces its list this way [1]."
-        keys = {f.key for f in chosen}
-        return self._finish(r, lead, self._ranked_names(r), hits + [h for h in r.hits if h.film_key in keys], note=note,
-                            sentences=sentences)
+        return self._finish(r, lead, [f.name for f in chosen], hits, note=note, sentences=sentences, limit=len(hits))
 
-    def _abstain(self, r: SearchResult, note: str) -> Answer:
-        unclear = UNCLEAR.get(r.confidence.get("reason", ""))
+    def _abstain(self, r: SearchResult, note: str, missing: str | None = None) -> Answer:
+        reason = r.confidence.get("reason", "")
+        unclear = UNCLEAR.get(reason)
         if unclear:  # nothing to search for: say what to ask instead of showing unrelated passages
             return self._finish(r, unclear, [], [], abstained=True, note=note)
         film = self._film_in_question(r)
-        if film:
-            lead = (f"The articles don't say — they discuss **{escape_md(self.searcher.catalog.name(film))}**, "
-                    "but no passage answers this. The closest passages are below.")
-            hits = [h for h in r.hits if h.film_key == film][:3]
+        name = f"**{escape_md(self.searcher.catalog.name(film))}**" if film else ""
+        if r.query.unknown:  # "Who directed The Handmaiden?": by name, and never another film's passage
+            names = " or ".join(f"*{escape_md(n)}*" for n in r.query.unknown)
+            lead = f"The articles don't mention {names}."
+            if film:
+                lead += f" They discuss {name}; its closest passages are below."
+        elif missing and film:
+            lead = (f"The articles don't say {MISSING[missing].format(film=name)}. "
+                    "The passages about it closest to the question are below.")
+        elif film:
+            lead = f"The articles don't say — they discuss {name}, but no passage answers this. The closest passages are below."
+        elif missing:
+            close = f"**{escape_md(r.films[0].name)}**" if r.films else "none"
+            lead = (f"The articles don't say — the closest passage (about {close}) does not answer this. "
+                    "The closest passages are below.")
         else:
             lead = "The articles don't say — I found no passage that answers this. The closest passages are below."
-            hits = r.hits[:3]
+        if film:
+            hits = [h for h in r.hits if h.film_key == film][:3]
+        else:
+            hits = [] if r.query.unknown else r.hits[:3]
         return self._finish(r, lead, [], hits, abstained=True, note=note)
+
+    def _stated(self, r: SearchResult, key: str, kind: str, note: str) -> Answer:
+        """A fact no metadata line gives ("who wrote Hope?"): a sentence of the film that states it and holds
+        the names the question asks about, or an answer that says by name what the articles don't give."""
+        score = r.films[0].score if r.films else 1.0
+        chunks = self.searcher.index.chunks
+        hits = [self._hit_for(r, chunks[i], score) for i in self.searcher.catalog.chunk_ids.get(key, [])
+                if self.searcher.duplicate_of[i] == i]
+        names = r.query.names
+        found = self.searcher.best_sentence(
+            r.query, hits, accept=lambda s: states(kind, s) and all(has_name(s, [n]) for n in names
+                                                                    if not self._is_title(n, key)))
+        if found is None or not r.answerable:
+            return self._abstain(r, note, missing=kind)
+        lead_hit, span = found
+        name = self.searcher.catalog.name(key)
+        quote = escape_md(lead_hit.chunk.text[span[0]:span[1]].strip())
+        lead = f"**{escape_md(name)}** — “{quote}” [1]"
+        rest = [h for h in r.hits if h.film_key == key]
+        return self._finish(r, lead, [name], self._order([lead_hit], rest), note=note, sentences={lead_hit.index: span})
+
+    def _is_title(self, name_words: str, key: str) -> bool:
+        return " ".join(words(name_words)) in " ".join(words(self.searcher.catalog.name(key)))
 
     def _fact_values(self, key: str, kind: str) -> list[tuple[str, list[Fact]]]:
         """Every value the articles give for this fact of this film, agreeing values merged."""

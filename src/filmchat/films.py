@@ -51,6 +51,7 @@ class FilmCatalog:
         self.names = {k: max(v, key=lambda t: (v[t], -sum(ch.isupper() for ch in t), t)) for k, v in variants.items()}
         self._title_words = {k: words(n) for k, n in self.names.items()}
         self.ordinary = {k for k, tw in self._title_words.items() if ordinary_title(tw)}
+        self.ordinary_words = {w for k in self.ordinary for w in self._title_words[k] if w not in SMALL_WORDS}
 
     def key(self, film: str | None) -> str | None:
         return norm_key(film) if film else None

@@ -20,7 +20,9 @@ QUESTION_WORDS = frozenset(
     "with and or it its he him his she her they them their this that these those film films movie movies show shows "
     "drama dramas korean there any many much tell me please one ones story stories get got make made can could would "
     "should will i you your my we our us has have had named called mention mentions mentioned involve involves "
-    "involved feature features featured deal deals dealt character characters".split()
+    "involved feature features featured deal deals dealt character characters "
+    # how people frame a search ("I always wanted to find a film about …"), not what the film is about
+    "find looking search searching trying want wanted watched recall".split()
 )
 # A word at least this frequent in English (wordfreq's Zipf scale: 3 = once per million words) is an ordinary
 # word: a title made of such words ("Hope", "Always", "My Father") is a title only when written as one.
@@ -79,6 +81,8 @@ def capitalised_runs(text: str) -> list[str]:
         # "Chang-dong": a lower-case word hyphenated to a capitalised one belongs to it
         capital = raw[0].isupper() or (bool(current) and text[prev_end:pos] == "-") or (
             raw[0].isdigit() and bool(current) and current[-1][0] == "no")  # "Cell No. 7", not "Seoul in 1991"
+        if raw.isupper() and 1 < len(raw) <= 4:
+            capital = False  # an acronym ("TV", "DNA", "US") is a word, not part of a name
         if current and (broken or not (capital or w in CONNECTORS)):
             runs.append(current)
             current = []
