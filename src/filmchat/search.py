@@ -45,9 +45,6 @@ TITLE_BOOST = 0.5  # in units of the best fused score: a named film outranks a m
 FOLLOWUP_BOOST = 0.35
 INTRO_SHARE = 0.9  # a list question lifts every film of an article whose introduction matches
 NAME_BOOST = 0.4  # in units of the best fused score: a name in the question found as written ("Bae Hyung Jin")
-# a question about a known film answers when, without the film's name, it matches one of the film's
-# sentences this well (unanswerable ones on the question sets reached 0.29, answerable 0.32–0.77)
-ANCHORED_THRESHOLD = 0.31
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
                    r"|\bthe one (with|about|where|that|who|in which)\b"
@@ -145,6 +142,10 @@ class Searcher:
         self._film_units: dict[str, np.ndarray] = {}  # film -> rows of its prose sentences in index.units
         self._focus: dict[bytes, str | None] = {}  # sha256 of a conversation prefix -> its film
         self._mentioned: dict[tuple[str, ...], bool] = {}  # phrase -> whether any article has it
+
+    def reset_caches(self) -> None:
+        """Forget what depends on the settings (a conversation's film depends on the abstention thresholds)."""
+        self._focus.clear()
 
     # ---------------------------------------------------------- understanding the question
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
@@ -405,7 +406,7 @@ class Searcher:
             rows = self.film_units(film.key)
             rest = float((self.index.embeddings[rows] @ q.rest_vector).max()) if len(rows) and q.rest_vector is not None else 0.0
             conf |= {"coverage": round(cov, 4), "rest": round(rest, 4)}
-            return cov >= ANCHORED_COVERAGE or rest >= ANCHORED_THRESHOLD, conf
+            return cov >= ANCHORED_COVERAGE or rest >= self.settings.anchored_threshold, conf
         return self.supports(q, film, conf), conf
 
     def listed(self, q: Query, film: FilmScore) -> bool:

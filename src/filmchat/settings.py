@@ -36,8 +36,12 @@ class Settings:
     # Retrieval and answer shape.
     citations: int = 5
     max_question_chars: int = 2000
-    # Below this fused evidence score the articles are taken not to answer (calibrated on dev.jsonl).
+    # Below this best-sentence cosine a film that the question does not name is taken not to answer it
+    # (fitted by `filmchat eval --cv 5` over every question set; README "Answer quality").
     abstain_threshold: float = 0.37
+    # A question about a named film is answered when, without the film's name, it is this close to one of
+    # the film's sentences (or its passages hold its content words); fitted the same way.
+    anchored_threshold: float = 0.31
     # Serving.
     host: str = "127.0.0.1"
     port: int = 7860
@@ -59,6 +63,7 @@ _ENV = {
     "max_file_mb": ("FILMCHAT_MAX_FILE_MB", float),
     "citations": ("FILMCHAT_CITATIONS", int),
     "abstain_threshold": ("FILMCHAT_ABSTAIN_THRESHOLD", float),
+    "anchored_threshold": ("FILMCHAT_ANCHORED_THRESHOLD", float),
     "host": ("FILMCHAT_HOST", str),
     "port": ("FILMCHAT_PORT", int),
     "auth": ("FILMCHAT_AUTH", str),
