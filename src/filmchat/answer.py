@@ -286,7 +286,7 @@ class Composer:
 
     def _sentences(self, question: str, hits: list[Hit]) -> dict[int, tuple[int, int]]:
         """The sentence to highlight in each hit: the one dense search matched, else the one sharing most words."""
-        qwords = set(words(question)) - _COMMON
+        qwords = set(words(question)) - QUESTION_WORDS
         out = {}
         for h in hits:
             if h.sentence:
@@ -532,9 +532,6 @@ class Composer:
         lead = f"**{escape_md(name)}** — discussed in {len(firsts)} article{'s' if len(firsts) != 1 else ''}."
         return self._finish(r, lead, [name] + [n for n in self._ranked_names(r) if n != name], hits, note=note,
                             sentences=sentences, card=rows)
-
-
-_COMMON = set("the a an of in on to is was are who what which when how did does do film movie about it he she they his her".split())
 
 
 def open_composer(settings, embedder=None, build: bool = True, progress: bool = False, log=print) -> Composer:

@@ -57,7 +57,7 @@ def baseline_systems(settings: Settings, embedder, index) -> list[System]:
 
     from .corpus import read_corpus
     from .films import FilmCatalog
-    from .index import bm25_tokens
+    from .text import bm25_tokens
     from .search import rrf, top_indices
 
     docs, _ = read_corpus(settings.corpus_dir, settings.max_file_mb)

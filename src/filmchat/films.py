@@ -11,8 +11,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .chunking import Chunk, norm_key
-from .text import QUESTION_WORDS, SMALL_WORDS, is_ordinary, word_tokens, words
+from .chunking import Chunk
+from .text import QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_tokens, words
 
 # Words before a title that say it is used as one: "the film Hope", "a movie called Always".
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen"}

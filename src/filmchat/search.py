@@ -24,9 +24,9 @@ import numpy as np
 from .chunking import META, Chunk
 from .embedding import Embedder
 from .films import FilmCatalog, TitleMatch
-from .index import Index, bm25_tokens
+from .index import Index
 from .settings import Settings
-from .text import CONNECTORS, QUESTION_WORDS, capitalised_runs, quoted, words
+from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, quoted, words
 
 PLOT_PROBE = "The story follows a character who"  # what a one-line plot summary reads like
 RRF_K = 60

@@ -12,8 +12,8 @@ import re
 _WORD = re.compile(r"[0-9A-Za-z]+")
 # Connectors allowed inside a capitalised name or title ("Voice of a Murderer", "Ode to My Father").
 CONNECTORS = {"of", "the", "to", "in", "a", "an", "and", "with", "for", "no", "de", "on", "at", "from"}
-# Words that carry no meaning of their own in a title ("The", "of", "No.").
-SMALL_WORDS = {"a", "an", "the", "of", "in", "no", "to", "and", "with", "my", "is", "on", "at", "for", "you"}
+# Words that carry no meaning of their own in a title ("The", "of", "No."): title matching and heading detection.
+SMALL_WORDS = frozenset("a an the of to in on at and or for with is my by from no you".split())
 # Words that carry no content in a question (for coverage and the BM25 query); title words are removed separately.
 QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how is are was were be been do does did the a an of in on to for about "
@@ -112,3 +112,22 @@ def capitalised_runs(text: str) -> list[str]:
 def quoted(text: str) -> list[str]:
     """Text in double quotes ("…" or “…”): a title or name the user is sure of."""
     return [m.strip() for m in re.findall(r"[“\"]([^”\"\n]{2,80})[”\"]", text) if m.strip()]
+
+
+def norm_key(title: str) -> str:
+    """Titles that differ only in case, spacing or punctuation are one film."""
+    return re.sub(r"[^0-9a-z]", "", title.casefold().replace("’", "'"))
+
+
+@functools.cache
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def bm25_tokens(texts: list[str], stemmer=None) -> list[list[str]]:
+    """The one tokenizer for BM25 documents and queries: lower-case, English stopwords, Snowball stems."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer or _stemmer(), return_ids=False, show_progress=False)
