@@ -19,6 +19,7 @@ from .text import QUESTION_WORDS, words
 
 MANY_SHARE = 0.6  # a "which films" answer lists the films scoring within this share of the best
 MANY_LIMIT = 10  # and at most this many, each with its own citation
+HISTORY_TURNS = 3  # earlier questions a follow-up can refer back to ("the first one" is the first of these)
 RUNNER_SHARE = 0.9  # a single answer names as "also close" the films scoring within this share of the best
 
 
@@ -209,7 +210,7 @@ class Composer:
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
         if not question or not question.strip():
             return empty_answer(question or "")
-        history = [h for h in history if h and h.strip()][-3:]
+        history = [h for h in history if h and h.strip()][-HISTORY_TURNS:]
         return self.compose(self.searcher.search(question, history))
 
     def is_live(self) -> bool:

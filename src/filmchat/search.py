@@ -42,6 +42,11 @@ FOCUS_CACHE = 1024  # conversation prefixes whose film is remembered (memory, no
 MENTION_CANDIDATES = 20  # best BM25 passages searched for a name as written (a name's passages rank first)
 LEXICAL_WEIGHT = 0.2  # fused = best-sentence cosine + LEXICAL_WEIGHT * BM25 / max BM25 (measured in `filmchat eval`)
 TITLE_BOOST = 0.5  # in units of the best fused score: a named film outranks a merely similar one
+FUZZY_TITLE_SHARE = 0.8  # a misspelt or partial title ("miracle cell 7") lifts its film this share of an exact one
+# Near-duplicate passages (an article and its truncated copy): word 5-shingle Jaccard at least this, by MinHash
+# with this many permutations (copies in the shipped corpus measure >= 0.9; different films < 0.2)
+NEAR_DUPLICATE_JACCARD = 0.8
+MINHASH_PERMUTATIONS = 64
 FOLLOWUP_BOOST = 0.35
 INTRO_SHARE = 0.9  # a list question lifts every film of an article whose introduction matches
 NAME_BOOST = 0.4  # in units of the best fused score: a name in the question found as written ("Bae Hyung Jin")
@@ -275,7 +280,7 @@ class Searcher:
         boost = np.zeros(n, dtype=np.float32)
         for t in q.titles:
             for i in self.catalog.chunk_ids.get(t.key, []):
-                boost[i] = max(boost[i], TITLE_BOOST * top * (1.0 if t.exact else 0.8))
+                boost[i] = max(boost[i], TITLE_BOOST * top * (1.0 if t.exact else FUZZY_TITLE_SHARE))
         for i in top_indices(lexical, 50) if q.names else []:  # the best BM25 matches that have a name as written
             if has_name(self.index.chunks[i].text, q.names):
                 boost[i] = max(boost[i], NAME_BOOST * top)
@@ -536,7 +541,7 @@ def shingles(text: str, n: int = 5) -> set[str]:
     return {" ".join(ws[i:i + n]) for i in range(max(1, len(ws) - n + 1))}
 
 
-def near_duplicates(index: Index, threshold: float = 0.8) -> list[int]:
+def near_duplicates(index: Index, threshold: float = NEAR_DUPLICATE_JACCARD) -> list[int]:
     """For each chunk, the chunk it duplicates (itself if none); the copy in the longer article is kept.
 
     Candidates come from MinHash LSH over word 5-shingles (Jaccard >= threshold), so it
@@ -551,10 +556,10 @@ def near_duplicates(index: Index, threshold: float = 0.8) -> list[int]:
     doc_len: dict[str, int] = {}
     for c in index.chunks:
         doc_len[c.file] = max(doc_len.get(c.file, 0), c.end)
-    lsh = MinHashLSH(threshold=threshold, num_perm=64)
+    lsh = MinHashLSH(threshold=threshold, num_perm=MINHASH_PERMUTATIONS)
     hashes = []
     for i, c in enumerate(index.chunks):
-        m = MinHash(num_perm=64)
+        m = MinHash(num_perm=MINHASH_PERMUTATIONS)
         m.update_batch([s.encode("utf-8") for s in shingles(c.text)])
         hashes.append(m)
         lsh.insert(i, m)
