@@ -29,3 +29,11 @@ def test_words_drop_apostrophes_and_fold_case():
 
 def test_everyday_words_and_names():
     assert is_ordinary("hope") and is_ordinary("always") and not is_ordinary("busan") and not is_ordinary("taegukgi")
+
+
+def test_formal_puts_a_casual_question_in_the_articles_register():
+    from filmchat.text import formal
+
+    assert formal("whats the film where the dad didnt do it") == "what is the film where the father did not do it"
+    assert formal("my bro and his kids") == "my brother and his children"
+    assert formal("don't change what has an apostrophe, nor Dadaism") == "don't change what has an apostrophe, nor Dadaism"

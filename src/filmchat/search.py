@@ -26,7 +26,7 @@ from .embedding import Embedder
 from .films import FilmCatalog, TitleMatch
 from .index import Index
 from .settings import Settings
-from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, quoted, words
+from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, quoted, words
 
 PLOT_PROBE = "The story follows a character who"  # what a one-line plot summary reads like
 RRF_K = 60
@@ -159,7 +159,7 @@ class Searcher:
         q = Query(text, text, titles, bool(PLURAL.search(text)), bool(WHICH.search(text)), truncated=truncated)
         q.unknown = self.unknown_names(text, titles)
         used = {w for t in titles for w in t_words(text, t)}
-        q.stray = frozenset(w for w in words(text) if w in self.catalog.ordinary_words and w not in used)
+        q.stray = frozenset(w for w in words(formal(text)) if w in self.catalog.ordinary_words and w not in used)
         if q.unknown:  # "Ode to My Father" is not *My Father*
             inside = [set(words(n)) for n in q.unknown]
             q.titles = titles = [t for t in titles if not any(set(words(text))
@@ -263,7 +263,7 @@ class Searcher:
         q = self.understand(question, history)
         n = len(self.index)
         dense, units = self.dense_scores(q)
-        lexical = self.index.lexical_scores(lexical_query(q.search_text, q.stray))
+        lexical = self.index.lexical_scores(lexical_query(formal(q.search_text), q.stray))
         fused = fuse(dense, lexical, self.settings.fusion)
         intro, vouched = None, set()
         if q.plural and not q.exclude and n:
@@ -305,7 +305,7 @@ class Searcher:
     def dense_scores(self, q: Query) -> tuple[np.ndarray, dict[int, int]]:
         """Best-sentence cosine per chunk (0 for chunks with no sentence among the nearest), and that sentence."""
         n = len(self.index)
-        text = FRAME.sub("", q.search_text) or q.search_text
+        text = formal(FRAME.sub("", q.search_text) or q.search_text)
         k = min(len(self.index.units), max(200, 20 * self.settings.citations))
         texts = [text]
         if q.named or q.focus:  # best_sentence will want the question without the film: one encode for both

@@ -131,3 +131,23 @@ def bm25_tokens(texts: list[str], stemmer=None) -> list[list[str]]:
     import bm25s
 
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer or _stemmer(), return_ids=False, show_progress=False)
+
+
+# How people type a question, and how articles write the same words: contractions typed without the
+# apostrophe, and the informal words for people. Applied to what is searched, never to what is shown.
+CASUAL = {
+    "whats": "what is", "thats": "that is", "hes": "he is", "shes": "she is", "theres": "there is", "im": "i am",
+    "ive": "i have", "didnt": "did not", "doesnt": "does not", "dont": "do not", "cant": "cannot", "wont": "will not",
+    "isnt": "is not", "wasnt": "was not", "couldnt": "could not", "wouldnt": "would not", "youre": "you are",
+    "theyre": "they are", "w": "with", "u": "you", "ur": "your", "bc": "because", "cuz": "because",
+    "dad": "father", "daddy": "father", "mom": "mother", "mum": "mother", "mommy": "mother", "grandma": "grandmother",
+    "granny": "grandmother", "grandpa": "grandfather", "kid": "child", "kids": "children", "bro": "brother",
+    "sis": "sister", "gf": "girlfriend", "bf": "boyfriend", "guy": "man", "guys": "men", "flick": "film",
+}
+_CASUAL = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CASUAL), key=len, reverse=True)) + r")\b(?![’'])", re.I)
+
+
+def formal(text: str) -> str:
+    """The question in the articles' register: "whats the film where the dad didnt…" -> "what is the film where
+    the father did not…". Only whole words typed without an apostrophe are replaced."""
+    return _CASUAL.sub(lambda m: CASUAL[m.group(1).lower()], text)
