@@ -98,3 +98,10 @@ def test_what_a_question_asks_for():
     assert asked("inmate whose 15 years of good behaviour earns him 24 hours outside") is None
     assert asked("which film is about a man who always lies?") is None
     assert states("awards", "It won Best Film at the festival.") and not states("awards", "It stars Gong Yoo.")
+
+
+def test_a_closest_match_says_which_part_no_article_has(shipped_composer):
+    a = shipped_composer.ask("Which film is about a marathon runner who wins the Olympics?")
+    assert a.abstained and a.films == []
+    assert "don't mention *Olympics*" in a.lead and "closest match is **Marathon**" in a.lead
+    assert a.citations and a.citations[0].film == "Marathon"

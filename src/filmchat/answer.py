@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .chunking import META, Chunk, sentence_spans
 from .grounding import MISSING, asked, states
 from .search import Hit, SearchResult, Searcher, has_name
-from .text import QUESTION_WORDS, words
+from .text import QUESTION_WORDS, formal, words
 
 MANY_SHARE = 0.6  # a "which films" answer lists the films scoring within this share of the best
 MANY_LIMIT = 10  # and at most this many, each with its own citation
@@ -66,6 +66,9 @@ UNCLEAR = {
     "nothing": "The articles have nothing on that: none of its words appear in them. Ask about a film or its story — "
                "e.g. “who directed Hope?” or “which film is about a Korean adoptee?”.",
 }
+# A question that describes a film's story (not one that asks a fact about a person or a title)
+DESCRIBES = re.compile(r"\b(films?|movies?|one|story)\s+((is|was)\s+)?(about|where|with|in which|that|who|whose)\b"
+                       r"|\babout (a|an|the|two|some)\b", re.I)
 CARD = re.compile(r"^\s*(tell me (more )?about|what (do you know|can you tell me) about|(give me )?(info|information|details)"
                   r" (on|about)|describe|summari[sz]e)\b", re.I)
 
@@ -375,6 +378,8 @@ class Composer:
             lead = f"The articles don't mention {names}."
             if film:
                 lead += f" They discuss {name}; its closest passages are below."
+            elif DESCRIBES.search(r.query.text) and r.films:  # a plot with one thing no article has: what comes closest
+                lead += (f" The closest match is **{escape_md(r.films[0].name)}** [1], which is not all you describe.")
         elif missing and film:
             lead = (f"The articles don't say {MISSING[missing].format(film=name)}. "
                     "The passages about it closest to the question are below.")
@@ -385,12 +390,32 @@ class Composer:
             lead = (f"The articles don't say — the closest passage (about {close}) does not answer this. "
                     "The closest passages are below.")
         else:
-            lead = "The articles don't say — I found no passage that answers this. The closest passages are below."
+            lead = "The articles don't say. " + self._closest(r)
         if film:
             hits = [h for h in r.hits if h.film_key == film][:3]
+        elif r.query.unknown:
+            hits = list(r.films[0].hits[:3]) if DESCRIBES.search(r.query.text) and r.films else []
         else:
-            hits = [] if r.query.unknown else r.hits[:3]
+            hits = r.hits[:3]
         return self._finish(r, lead, [], hits, abstained=True, note=note)
+
+    def _closest(self, r: SearchResult) -> str:
+        """Which part of the question the articles lack: words no article has, or words the closest film's
+        passages lack ("The closest match, **Marathon** [1], says nothing of *olympics*.")."""
+        q = r.query
+        asked_words = [w for w in dict.fromkeys(words(q.text)) if w not in QUESTION_WORDS and w not in q.stray and len(w) > 2]
+        absent = [w for w in asked_words if not any(self.searcher.mentioned((v,)) for v in {w, *words(formal(w))})]
+        if absent:
+            return f"No article mentions {_listing(absent)}; the closest passages are below."
+        if r.films:
+            seen = set()
+            for h in r.films[0].hits[:3]:
+                seen |= set(words(h.chunk.text))
+            lacking = [w for w in asked_words if w not in seen]
+            if lacking:
+                return (f"The closest match, **{escape_md(r.films[0].name)}** [1], says nothing of {_listing(lacking)}; "
+                        "the closest passages are below.")
+        return "I found no passage that answers this; the closest passages are below."
 
     def _stated(self, r: SearchResult, key: str, kind: str, note: str) -> Answer:
         """A fact no metadata line gives ("who wrote Hope?"): a sentence of the film that states it and holds
@@ -533,6 +558,12 @@ class Composer:
         lead = f"**{escape_md(name)}** — discussed in {len(firsts)} article{'s' if len(firsts) != 1 else ''}."
         return self._finish(r, lead, [name] + [n for n in self._ranked_names(r) if n != name], hits, note=note,
                             sentences=sentences, card=rows)
+
+
+def _listing(ws: list[str], most: int = 4) -> str:
+    """*a*, *b* and *c* (at most ``most`` of them)."""
+    ws = [f"*{escape_md(w)}*" for w in ws[:most]]
+    return ws[0] if len(ws) == 1 else ", ".join(ws[:-1]) + " or " + ws[-1]
 
 
 def open_composer(settings, embedder=None, build: bool = True, progress: bool = False, log=print) -> Composer:
