@@ -99,7 +99,7 @@ def known_questions(path: Path = QUESTIONS) -> list[dict]:
 
 def first_film(markdown: str) -> str | None:
     """The film an answer leads with (its first bold name); None when it says the articles don't answer."""
-    if markdown.startswith("The articles don't say"):
+    if markdown.startswith(("The articles don't", "The articles have nothing", "I can't find", "Which film do you mean")):
         return None
     m = re.match(r"\s*\*\*(.+?)\*\*", markdown)
     return m.group(1) if m else ""

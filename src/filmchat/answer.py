@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .chunking import META, Chunk, sentence_spans
 from .grounding import MISSING, asked, states
 from .search import Hit, SearchResult, Searcher, has_name
-from .text import QUESTION_WORDS, formal, words
+from .text import QUESTION_WORDS, formal, is_ordinary, words
 
 MANY_SHARE = 0.6  # a "which films" answer lists the films scoring within this share of the best
 MANY_LIMIT = 10  # and at most this many, each with its own citation
@@ -84,7 +84,6 @@ class Citation:
     text: str
     film: str | None
     title: str
-    section: str | None
     score: float
     highlight: tuple[int, int] | None = None  # offsets within ``text``
 
@@ -279,7 +278,7 @@ class Composer:
                 continue
             seen.add(h.index)
             c = h.chunk
-            out.append(Citation(len(out) + 1, c.file, c.start, c.end, c.text, self._name(h), c.title, c.section,
+            out.append(Citation(len(out) + 1, c.file, c.start, c.end, c.text, self._name(h), c.title,
                                 h.score, (sentences or {}).get(h.index)))
             if len(out) >= (limit or self.settings.citations):
                 break
@@ -368,6 +367,11 @@ class Composer:
 
     def _abstain(self, r: SearchResult, note: str, missing: str | None = None) -> Answer:
         reason = r.confidence.get("reason", "")
+        untagged = re.sub(r"<[^>]*>", " ", r.query.text)  # "<script>alert(1)</script>" asks about no script
+        plain = [w for w in dict.fromkeys(words(untagged)) if w not in QUESTION_WORDS and len(w) > 2 and is_ordinary(w)]
+        if reason == "nothing" and plain:  # "which film is about a robot?": real words, in no article
+            return self._finish(r, f"The articles don't say: no article mentions {_listing(plain)}.", [], [],
+                                abstained=True, note=note)
         unclear = UNCLEAR.get(reason)
         if unclear:  # nothing to search for: say what to ask instead of showing unrelated passages
             return self._finish(r, unclear, [], [], abstained=True, note=note)

@@ -181,7 +181,10 @@ def evaluate(settings: Settings, questions: tuple[Path, ...], baselines: bool, c
     """
     from .evaluation import run_eval
 
-    report = run_eval(settings, list(questions), baselines=baselines, cv=cv, log=lambda m: click.echo(m, err=True))
+    try:
+        report = run_eval(settings, list(questions), baselines=baselines, cv=cv, log=lambda m: click.echo(m, err=True))
+    except ValueError as e:  # a question file that is not JSONL, or --baselines without the eval extra
+        raise UserError(f"error: {e}") from e
     click.echo(json.dumps(report, indent=2) if as_json else report["table"])
 
 

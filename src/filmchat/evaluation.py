@@ -53,7 +53,11 @@ def baseline_systems(settings: Settings, embedder, index) -> list[System]:
     """
     import bm25s
     import faiss
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    try:
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+    except ImportError as e:
+        raise ValueError("--baselines needs LangChain's splitter: pip install 'filmchat[eval]'") from e
 
     from .corpus import read_corpus
     from .films import FilmCatalog

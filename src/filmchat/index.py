@@ -255,11 +255,6 @@ def _live(index_dir: Path) -> tuple[Path, dict] | None:
     return build, manifest
 
 
-def read_manifest(index_dir: Path) -> dict | None:
-    live = _live(Path(index_dir))
-    return live[1] if live else None
-
-
 def _verify(build: Path, manifest: dict) -> None:
     """Every artifact is there with the sha256 the manifest recorded."""
     digests = manifest.get("artifacts") or {}
@@ -655,7 +650,6 @@ class Status:
     missing: bool = False  # no index, or one that cannot be read
     mismatch: bool = False  # built with another model or chunking
     stale: bool = False  # the corpus (or the code that chunks it) changed since
-    corrupt: bool = False  # an index file is damaged (missing is set too)
 
     @property
     def ok(self) -> bool:
@@ -667,7 +661,7 @@ def index_status(settings: Settings) -> Status:
     try:
         live = _live(Path(settings.index_dir))
     except IndexProblem as e:
-        return Status([str(e)], missing=True, corrupt=True)
+        return Status([str(e)], missing=True)
     if live is None:
         return Status([f"no index in {settings.index_dir}; build it with `filmchat index`"], missing=True)
     build, manifest = live
@@ -678,7 +672,7 @@ def index_status(settings: Settings) -> Status:
     try:
         _verify(build, manifest)
     except IndexProblem as e:
-        return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch, corrupt=True)
+        return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch)
     found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
     for s in _still_unusable(found, manifest):
         del found[s.path]
