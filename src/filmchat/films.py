@@ -69,7 +69,7 @@ class FilmCatalog:
         used as a title: capitalised, quoted, after "film"/"movie", or as the whole question
         ("I hope to find a film…" is not about *Hope*).
         """
-        from rapidfuzz import fuzz
+        from rapidfuzz import fuzz, process
 
         toks = word_tokens(question)
         q = [t[0] for t in toks]
@@ -89,8 +89,8 @@ class FilmCatalog:
                 continue
             pos = []
             for w in sig:
-                best = max(range(len(q)), key=lambda i: fuzz.ratio(w, q[i]))
-                if fuzz.ratio(w, q[best]) < (100 if len(w) <= 3 else 80):
+                _, score, best = process.extractOne(w, q, scorer=fuzz.ratio)
+                if score < (100 if len(w) <= 3 else 80):
                     break
                 pos.append(best)
             else:

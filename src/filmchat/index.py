@@ -40,7 +40,7 @@ from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus, sentence_spans
 from .corpus import CorpusError, Skipped, read_corpus, scan_corpus
 from .embedding import Embedder
 from .settings import Settings
-from .text import _stemmer, bm25_tokens
+from .text import bm25_tokens, stems, words
 
 FORMAT = 1
 HNSW_ABOVE = 50_000  # exact search stays under a few ms below this many passages
@@ -171,7 +171,6 @@ class Index:
     embeddings: np.ndarray
     vectors: object  # faiss.Index over the unit vectors
     bm25: object  # bm25s.BM25 over the chunks
-    _stemmer: object = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -207,10 +206,12 @@ class Index:
         return int(self.units[u, 1]), int(self.units[u, 2])
 
     def lexical_scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (0 where no term matches)."""
-        if self._stemmer is None:
-            self._stemmer = _stemmer()
-        tokens = bm25_tokens([query], self._stemmer)[0]
+        """BM25 score of every chunk for the query (0 where no term matches).
+
+        The query is tokenized word by word with remembered stems (what bm25_tokens gives each
+        word), which spares the tokenizer's set-up on every question.
+        """
+        tokens = [s for w in words(query) for s in stems(w)]
         if not tokens:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)

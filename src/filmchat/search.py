@@ -26,7 +26,7 @@ from .embedding import Embedder
 from .films import FilmCatalog, TitleMatch
 from .index import Index
 from .settings import Settings
-from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, quoted, words
+from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, quoted, stems, words
 
 PLOT_PROBE = "The story follows a character who"  # what a one-line plot summary reads like
 RRF_K = 60
@@ -147,6 +147,9 @@ class Searcher:
         self._film_units: dict[str, np.ndarray] = {}  # film -> rows of its prose sentences in index.units
         self._focus: dict[bytes, str | None] = {}  # sha256 of a conversation prefix -> its film
         self._mentioned: dict[tuple[str, ...], bool] = {}  # phrase -> whether any article has it
+        self._terms: dict[int, frozenset[str]] = {}  # passage -> its stems and words (coverage)
+        self._unit_terms: dict[int, frozenset[str]] = {}  # sentence row -> its stems and words
+        self._flat: dict[int, str] = {}  # passage -> its words, space-separated
 
     def reset_caches(self) -> None:
         """Forget what depends on the settings (a conversation's film depends on the abstention thresholds)."""
@@ -282,7 +285,7 @@ class Searcher:
             for i in self.catalog.chunk_ids.get(t.key, []):
                 boost[i] = max(boost[i], TITLE_BOOST * top * (1.0 if t.exact else FUZZY_TITLE_SHARE))
         for i in top_indices(lexical, 50) if q.names else []:  # the best BM25 matches that have a name as written
-            if has_name(self.index.chunks[i].text, q.names):
+            if any(f" {n} " in self.chunk_flat(i) for n in q.names):
                 boost[i] = max(boost[i], NAME_BOOST * top)
         if q.focus:
             for i in self.catalog.chunk_ids.get(q.focus, []):
@@ -347,7 +350,7 @@ class Searcher:
                 sent = h.chunk.text[span[0]:span[1]]
                 if accept is not None and not accept(sent):
                     continue
-                overlap = len(content & terms(sent)) / len(content) if content else 0.0
+                overlap = len(content & self.unit_terms(u, sent)) / len(content) if content else 0.0
                 s = float(self.index.embeddings[u] @ qv) + OVERLAP_WEIGHT * overlap
                 if s > best_score:
                     best, best_score = (h, span), s
@@ -372,9 +375,9 @@ class Searcher:
             drop.update(range(*t.span))
         kept = [w for i, w in enumerate(ws) if i not in drop and w not in QUESTION_WORDS and w not in q.stray and len(w) > 1]
         out = set()
-        for w, stems in zip(kept, bm25_tokens(kept) if kept else []):
+        for w in kept:
             # "filmed" stems to "film", which every passage has: such a word must be found as written
-            out.update(w if s in question_stems() else s for s in stems)
+            out.update(w if s in question_stems() else s for s in stems(w))
         return sorted(out)
 
     def coverage(self, q: Query, hits: list[Hit]) -> float:
@@ -384,8 +387,26 @@ class Searcher:
             return 1.0
         seen = set()
         for h in hits:
-            seen.update(terms(h.chunk.embed_text()))
+            seen.update(self.chunk_terms(h.index))
         return sum(w in seen for w in content) / len(content)
+
+    def unit_terms(self, u: int, sentence: str) -> frozenset[str]:
+        """What a content word can match in one sentence (row u of index.units), computed once."""
+        if u not in self._unit_terms:
+            self._unit_terms[u] = frozenset(terms(sentence))
+        return self._unit_terms[u]
+
+    def chunk_flat(self, i: int) -> str:
+        """Passage i as " word word … " (for names found as written), computed once."""
+        if i not in self._flat:
+            self._flat[i] = f" {' '.join(words(self.index.chunks[i].text))} "
+        return self._flat[i]
+
+    def chunk_terms(self, i: int) -> frozenset[str]:
+        """What a question's content word can match in passage i (its stems and words), computed once."""
+        if i not in self._terms:
+            self._terms[i] = frozenset(terms(self.index.chunks[i].embed_text()))
+        return self._terms[i]
 
     def judge(self, q: Query, films: list[FilmScore]) -> tuple[bool, dict]:
         """Answer only when the passages carry the question: similar in meaning, or sharing its content words."""
@@ -429,7 +450,7 @@ class Searcher:
         if conf is not None:
             conf |= {"dense": round(best_dense, 4), "coverage": round(cov, 4)}
         t = self.settings.abstain_threshold
-        named = any(has_name(h.chunk.text, q.names) for h in top_hits)  # "House Resolution No. 121"
+        named = any(f" {n} " in self.chunk_flat(h.index) for h in top_hits for n in q.names)  # "House Resolution No. 121"
         return named or best_dense >= t or (cov >= WORDS_COVERAGE and best_dense >= t - WORDS_MARGIN)
 
 

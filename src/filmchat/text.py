@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import re
 
-_WORD = re.compile(r"[0-9A-Za-z]+")
 # Connectors allowed inside a capitalised name or title ("Voice of a Murderer", "Ode to My Father").
 CONNECTORS = {"of", "the", "to", "in", "a", "an", "and", "with", "for", "no", "de", "on", "at", "from"}
 # Words that carry no meaning of their own in a title ("The", "of", "No."): title matching and heading detection.
@@ -30,14 +29,17 @@ QUESTION_WORDS = frozenset(
 ORDINARY_ZIPF = 3.3
 
 
+_WORD_AS_WRITTEN = re.compile(r"[0-9A-Za-z]+(?:[’'][0-9A-Za-z]+)*")
+
+
 def word_tokens(text: str) -> list[tuple[str, str, int, int]]:
     """(lower-case word, word as written, start, end in ``text``) for each word; apostrophes join ("D’Amour" -> damour)."""
     out = []
-    # apostrophes are dropped, not split on ("D’Amour" -> damour), so offsets skip them
-    keep = [i for i, ch in enumerate(text) if ch not in "’'"]
-    stripped = "".join(text[i] for i in keep)
-    for m in _WORD.finditer(stripped):
-        out.append((m.group().lower(), m.group(), keep[m.start()], keep[m.end() - 1] + 1))
+    for m in _WORD_AS_WRITTEN.finditer(text):
+        raw = m.group()
+        if "’" in raw or "'" in raw:
+            raw = raw.replace("’", "").replace("'", "")
+        out.append((raw.lower(), raw, m.start(), m.end()))
     return out
 
 
@@ -124,6 +126,12 @@ def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def stems(word: str) -> tuple[str, ...]:
+    """The BM25 tokens of one word (none for a stopword), remembered: questions repeat their words."""
+    return tuple(bm25_tokens([word])[0])
 
 
 def bm25_tokens(texts: list[str], stemmer=None) -> list[list[str]]:
