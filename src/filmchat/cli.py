@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .corpus import show_path
 from .settings import Settings, load_settings
 
 
@@ -88,7 +89,7 @@ def index(settings: Settings, full: bool, check: bool):
         return _status(settings)
     report = build_index(settings, full=full, progress=sys.stderr.isatty())
     for s in report.skipped:
-        click.echo(f"skipped {s.path}: {s.reason}", err=True)
+        click.echo(f"skipped {show_path(s.path)}: {s.reason}", err=True)
     click.echo(report.summary())
 
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import __version__
 from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus, sentence_spans
-from .corpus import CorpusError, Skipped, read_corpus, scan_corpus
+from .corpus import CorpusError, Skipped, read_corpus, scan_corpus, show_path
 from .embedding import Embedder
 from .settings import Settings
 from .text import bm25_tokens, stems, words
@@ -361,7 +361,7 @@ class BuildReport:
             parts.insert(0, self.note)
         for name, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if items:
-                parts.append(f"{name}: {', '.join(items)}")
+                parts.append(f"{name}: {', '.join(map(show_path, items))}")
         return "; ".join(parts)
 
 

@@ -14,6 +14,7 @@ import sys
 import threading
 
 from .answer import Composer, escape_md, open_composer
+from .corpus import show_path
 from .settings import Settings, load_settings
 
 EXAMPLES = [
@@ -109,7 +110,7 @@ class ChatApp:
 
             report = build_index(self.settings, embedder, on_progress=step)
             self.composer = open_composer(self.settings, embedder=embedder, build=False)
-            skipped = "".join(f"\n- skipped {escape_md(s.path)}: {escape_md(s.reason)}" for s in report.skipped)
+            skipped = "".join(f"\n- skipped {escape_md(show_path(s.path))}: {escape_md(s.reason)}" for s in report.skipped)
             return f"{escape_md(report.summary())}{skipped}\n\n{self.status()}"
         except Exception as e:  # noqa: BLE001 - shown in the page; the old index keeps answering
             return f"Rebuild failed: {escape_md(str(e))}. The previous index is still answering."
