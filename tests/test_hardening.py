@@ -39,3 +39,55 @@ def test_a_file_name_with_a_newline_cannot_inject_a_line_into_index_output(tmp_p
     lines = (p.stdout + p.stderr).splitlines()
     assert not any(line.startswith("indexed 99") or line.startswith("line.txt") for line in lines), lines
     assert "evil\\nindexed 99 files.txt" in p.stderr and "new\\nline.txt" in p.stdout
+
+
+@pytest.mark.parametrize("question, history, says", [
+    ("who directed it?", "which film is about a Korean adoptee?", "history must be a list"),
+    (5, [], "the question must be text"),
+    (None, [], "the question is missing"),
+    ("who directed it?", [1, 2], "history item 1 must be text"),
+    ("who directed it?", [{"x": 1}], "history item 1 must be text"),
+    ("who directed it?", ["q"] * 51, "at most 50"),
+    ("who directed it?", ["x" * 30_000], "more than 20,000 characters"),
+])
+def test_a_malformed_request_is_never_answered_as_a_question(shipped_composer, question, history, says):
+    a = shipped_composer.ask(question, history)
+    assert a.error and says in a.error and a.abstained and a.films == [] and a.citations == []
+
+
+def test_the_chat_message_format_is_a_history(shipped_composer):
+    history = [{"role": "user", "content": "which film is about a Korean adoptee?"},
+               {"role": "assistant", "content": "**My Father** — …"}]
+    a = shipped_composer.ask("what did the DNA test show?", history)
+    assert not a.error and a.films[0] == "My Father"
+
+
+def test_batch_answers_every_good_line_and_reports_each_bad_one(shipped_settings, tmp_path):
+    import json
+
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("\n".join([
+        json.dumps({"id": "1", "question": "who directed Hope?"}),
+        "not json",
+        json.dumps({"id": "3", "question": 5}),
+        json.dumps({"id": "4", "question": "who directed it?", "history": "which film is about a Korean adoptee?"}),
+        json.dumps(["a list"]),
+        json.dumps({"id": "6", "question": "which film is about a Korean adoptee?"}),
+    ]) + "\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "filmchat.cli", "ask", "--json", "--batch", str(batch), "--corpus",
+                        str(shipped_settings.corpus_dir), "--index-dir", str(shipped_settings.index_dir)],
+                       capture_output=True, text=True, timeout=300)
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert p.returncode == 0 and len(rows) == 6
+    assert rows[0]["films"][0] == "Hope" and rows[5]["films"][0] == "My Father"
+    assert all(r.get("error") and r["films"] == [] for r in rows[1:5])
+    assert "4 lines" in p.stderr
+
+
+def test_a_batch_file_that_is_not_utf8_gets_one_line(shipped_settings, tmp_path):
+    batch = tmp_path / "b.jsonl"
+    batch.write_bytes(b'{"question": "caf\xe9"}\n')
+    p = subprocess.run([sys.executable, "-m", "filmchat.cli", "ask", "--batch", str(batch), "--corpus",
+                        str(shipped_settings.corpus_dir), "--index-dir", str(shipped_settings.index_dir)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1 and "not UTF-8" in p.stderr and "Traceback" not in p.stderr

@@ -16,6 +16,7 @@ from .chunking import META, Chunk, sentence_spans
 from .grounding import MISSING, asked, states
 from .search import Hit, SearchResult, Searcher, has_name
 from .text import QUESTION_WORDS, formal, is_ordinary, words
+from .validate import BadRequest, checked
 
 MANY_SHARE = 0.6  # a "which films" answer lists the films scoring within this share of the best
 MANY_LIMIT = 10  # and at most this many, each with its own citation
@@ -210,9 +211,17 @@ class Composer:
         self.settings = searcher.settings
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
-        if not question or not question.strip():
-            return empty_answer(question or "")
-        history = [h for h in history if h and h.strip()][-HISTORY_TURNS:]
+        """The answer to a question of a conversation; a malformed request gets an answer saying what is wrong."""
+        try:
+            request = checked(question, history)
+        except BadRequest as e:
+            text = f"Sorry, that request cannot be answered: {e}."
+            return Answer(str(question)[:200] if isinstance(question, str) else "", text, [], [], True, lead=text,
+                          error=str(e))
+        question = request.question
+        if not question.strip():
+            return empty_answer(question)
+        history = [h for h in request.history if h.strip()][-HISTORY_TURNS:]
         return self.compose(self.searcher.search(question, history))
 
     def is_live(self) -> bool:

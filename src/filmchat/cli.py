@@ -132,15 +132,31 @@ def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_j
         raise UserError("error: the question is empty; ask something like: filmchat ask \"who directed Hope?\"")
     composer = open_composer(settings, log=lambda m: click.echo(m, err=True))
     if batch is not None:
-        for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            lines = batch.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as e:
+            raise UserError(f"error: {batch} is not UTF-8 text (byte {e.start}); save it as UTF-8 JSONL") from e
+        bad = 0
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-                q, hist = str(row["question"]), [str(h) for h in row.get("history") or []]
-            except (ValueError, KeyError, TypeError) as e:
-                raise UserError(f"error: {batch}:{n} is not a JSON object with a \"question\" ({e})") from e
-            click.echo(json.dumps(composer.ask(q, hist).to_json(row.get("id")), ensure_ascii=False))
+            except ValueError as e:
+                row = {"_error": f"line {n} is not JSON ({e})"}
+            if not isinstance(row, dict):
+                row = {"_error": f"line {n} is not a JSON object"}
+            if "_error" in row:  # one bad line is reported in its place; the rest are answered
+                bad += 1
+                click.echo(json.dumps({"id": None, "line": n, "error": row["_error"], "abstained": True, "films": [],
+                                       "citations": [], "answer": ""}, ensure_ascii=False))
+                continue
+            answer = composer.ask(row.get("question"), row.get("history"))
+            bad += bool(answer.error)
+            click.echo(json.dumps(answer.to_json(row.get("id")) | ({"line": n} if answer.error else {}),
+                                  ensure_ascii=False))
+        if bad:
+            click.echo(f"{bad} line{'s' if bad != 1 else ''} of {batch} could not be answered (see \"error\")", err=True)
         return
     answer = composer.ask(question, list(history))
     if as_json:

@@ -79,7 +79,7 @@ class ChatApp:
     def answer(self, question: str, history: list[str]) -> str:
         try:
             composer = self.live_composer()
-            a = composer.ask(question or "", history)
+            a = composer.ask(question, history)  # a malformed request is answered with what is wrong
             return a.markdown({c.n: composer.section_text(c) for c in a.citations})
         except Exception as e:  # noqa: BLE001 - the chat must keep working; the log keeps the detail
             print(f"filmchat: error answering {str(question)[:80]!r}: {type(e).__name__}: {e}", file=sys.stderr)
@@ -169,7 +169,7 @@ def make_app(app: ChatApp):
 
         # the API clients use (gradio_client): one question, earlier questions of the same chat
         def chat(message: str, history: list[str] | None = None) -> str:
-            return app.answer(message, list(history or []))
+            return app.answer(message, history)
 
         gr.api(chat, api_name="chat")
     return demo
