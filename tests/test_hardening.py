@@ -91,3 +91,44 @@ def test_a_batch_file_that_is_not_utf8_gets_one_line(shipped_settings, tmp_path)
                         str(shipped_settings.corpus_dir), "--index-dir", str(shipped_settings.index_dir)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 1 and "not UTF-8" in p.stderr and "Traceback" not in p.stderr
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "filmchat.cli", *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture()
+def read_only_index(tmp_path):
+    """A tiny corpus indexed, then changed, with its index folder mounted read-only (root only)."""
+    corpus = write_corpus(tmp_path / "corpus", TINY)
+    index = tmp_path / "index"
+    assert run_cli("index", "--corpus", str(corpus), "--index-dir", str(index)).returncode == 0
+    (corpus / "new.txt").write_text("New Films\n\n1. Snow Line\n\nA skier is lost in an avalanche.\n", encoding="utf-8")
+    mounted = subprocess.run(["mount", "--bind", str(index), str(index)], capture_output=True).returncode == 0 and \
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(index)], capture_output=True).returncode == 0
+    if not mounted:
+        subprocess.run(["umount", str(index)], capture_output=True)
+        pytest.skip("cannot mount a read-only folder here (needs root)")
+    yield corpus, index
+    subprocess.run(["umount", str(index)], capture_output=True)
+
+
+def test_a_read_only_index_folder_still_answers_from_the_last_good_index(read_only_index):
+    corpus, index = read_only_index
+    where = ["--corpus", str(corpus), "--index-dir", str(index)]
+    p = run_cli("ask", "--json", "which film is about an astronaut on Mars?", *where)
+    assert p.returncode == 0, p.stderr
+    assert "Red Dust" in p.stdout and "warning: cannot write the index" in p.stderr and "Traceback" not in p.stderr
+    p = run_cli("index", *where)
+    assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "Read-only file system" in p.stderr
+    p = run_cli("status", *where)
+    assert p.returncode == 1 and "Traceback" not in p.stderr + p.stdout
+
+
+def test_a_missing_corpus_with_an_intact_index_answers_with_a_warning(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", TINY)
+    index = tmp_path / "index"
+    assert run_cli("index", "--corpus", str(corpus), "--index-dir", str(index)).returncode == 0
+    corpus.rename(tmp_path / "moved")
+    p = run_cli("ask", "which film is about an astronaut on Mars?", "--corpus", str(corpus), "--index-dir", str(index))
+    assert p.returncode == 0 and "Red Dust" in p.stdout and "warning: corpus folder not found" in p.stderr

@@ -52,6 +52,9 @@ def guarded(fn):
             return fn(*args, **kwargs)
         except (CorpusError, IndexProblem, ModelError) as e:
             raise UserError(f"error: {e}") from e
+        except OSError as e:  # a read-only or full disk, a folder that cannot be made: one line, no traceback
+            where = f" ({e.filename})" if e.filename else ""
+            raise UserError(f"error: {e.strerror or e}{where}") from e
 
     return run
 

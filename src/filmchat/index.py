@@ -71,6 +71,10 @@ class IndexBusy(IndexProblem):
     pass
 
 
+class IndexUnwritable(IndexProblem):
+    """The index folder cannot be written (read-only, full disk, no permission)."""
+
+
 # ---------------------------------------------------------------- small file helpers
 
 def sha256_file(path: Path) -> str:
@@ -100,6 +104,8 @@ def _write_atomic(path: Path, text: str) -> None:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
+    if path.is_dir() and not path.is_symlink():  # a folder where CURRENT belongs (hand-made damage): heal it
+        shutil.rmtree(path)
     os.replace(tmp, path)
     fd = os.open(path.parent, os.O_RDONLY)
     try:
@@ -121,7 +127,12 @@ class BuildLock:
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
-            holder = os.read(self.fd, 32).decode("ascii", "replace").strip()
+            holder = ""
+            for _ in range(20):  # the holder writes its pid just after taking the lock
+                holder = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip()
+                if holder:
+                    break
+                time.sleep(0.01)
             os.close(self.fd)
             if e.errno in (errno.EAGAIN, errno.EACCES):
                 who = f" (pid {holder})" if holder.isdigit() else ""
@@ -228,10 +239,12 @@ def _read_current(index_dir: Path) -> tuple[Path, str | None] | None:
         return None
     except (OSError, UnicodeDecodeError) as e:
         raise IndexCorrupt(f"{index_dir}/CURRENT is unreadable ({e}); {REBUILD}") from e
-    if not (1 <= len(fields) <= 2 and BUILD_NAME.fullmatch(fields[0])
-            and (len(fields) == 1 or re.fullmatch(r"[0-9a-f]{64}", fields[1]))):
+    if len(fields) == 1 and BUILD_NAME.fullmatch(fields[0]):
+        # written before CURRENT held the manifest's checksum: an edited manifest would pass unnoticed
+        raise IndexCorrupt(f"{index_dir}/CURRENT has no manifest checksum (an older filmchat wrote it); {REBUILD}")
+    if not (len(fields) == 2 and BUILD_NAME.fullmatch(fields[0]) and re.fullmatch(r"[0-9a-f]{64}", fields[1])):
         raise IndexCorrupt(f"{index_dir}/CURRENT is damaged; {REBUILD}")
-    return Path(index_dir) / fields[0], fields[1] if len(fields) == 2 else None
+    return Path(index_dir) / fields[0], fields[1]
 
 
 def _live(index_dir: Path) -> tuple[Path, dict] | None:
