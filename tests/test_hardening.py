@@ -132,3 +132,52 @@ def test_a_missing_corpus_with_an_intact_index_answers_with_a_warning(tmp_path):
     corpus.rename(tmp_path / "moved")
     p = run_cli("ask", "which film is about an astronaut on Mars?", "--corpus", str(corpus), "--index-dir", str(index))
     assert p.returncode == 0 and "Red Dust" in p.stdout and "warning: corpus folder not found" in p.stderr
+
+
+@pytest.mark.parametrize("env, says", [
+    ({"FILMCHAT_CHUNK_CHARS": "0"}, "chunk size 0"),
+    ({"FILMCHAT_CHUNK_CHARS": "-5"}, "chunk size -5"),
+    ({"FILMCHAT_BACKEND": "gpu"}, "backend 'gpu'"),
+    ({"FILMCHAT_ABSTAIN_THRESHOLD": "7"}, "abstain_threshold 7.0"),
+    ({"FILMCHAT_PORT": "99999"}, "port 99999"),
+])
+def test_a_setting_that_cannot_work_is_refused_in_one_line(tmp_path, env, says):
+    corpus = write_corpus(tmp_path / "corpus", TINY)
+    p = subprocess.run([sys.executable, "-m", "filmchat.cli", "index", "--corpus", str(corpus), "--index-dir",
+                        str(tmp_path / "index")], capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+    assert p.returncode == 1 and says in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+def test_rebuild_is_not_offered_to_anonymous_users_beyond_loopback(shipped_composer, shipped_settings):
+    from filmchat.ui import ChatApp, make_app, rebuild_allowed
+
+    assert rebuild_allowed("127.0.0.1", None) and rebuild_allowed("::1", None) and rebuild_allowed("localhost", None)
+    assert not rebuild_allowed("0.0.0.0", None) and not rebuild_allowed("192.0.2.7", None)
+    assert rebuild_allowed("0.0.0.0", ("ann", "s3cret"))
+    closed = make_app(ChatApp(shipped_composer, shipped_settings), may_rebuild=False).config
+    assert "rebuild" not in {d.get("api_name") for d in closed["dependencies"]}
+    assert "rebuild" in {d.get("api_name") for d in make_app(ChatApp(shipped_composer, shipped_settings)).config["dependencies"]}
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(server):
+    import urllib.error
+    import urllib.request
+
+    body = b'{"data": ["' + b"x" * 2_000_000 + b'", []], "fn_index": 0, "session_hash": "big"}'
+    req = urllib.request.Request(server + "gradio_api/queue/join", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=30)
+    assert e.value.code == 413
+
+
+def test_a_port_in_use_is_one_line(shipped_settings):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        p = run_cli("serve", "--host", "127.0.0.1", "--port", str(port), "--corpus", str(shipped_settings.corpus_dir),
+                    "--index-dir", str(shipped_settings.index_dir), timeout=300)
+    assert p.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in p.stderr and "Traceback" not in p.stderr

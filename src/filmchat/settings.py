@@ -11,6 +11,9 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # ONNX Runtime gives the same vectors as torch (cosine >= 0.9999, dev-set figures identical), answers
 # ~2x faster per question and starts seconds sooner (no torch import): README "Performance".
 DEFAULT_BACKEND = "onnx"  # or "torch"
+BACKENDS = ("onnx", "torch")
+FUSIONS = ("mix", "rrf")
+MIN_CHUNK_CHARS = 100  # a passage shorter than a sentence or two cannot be cited usefully
 
 
 def project_root() -> Path:
@@ -48,6 +51,28 @@ class Settings:
     auth: str | None = None  # "user:password"
     concurrency: int = 2
     queue_size: int = 64
+
+    def __post_init__(self):
+        """Refuse values that cannot work, with the setting's name (a zero chunk size looped forever)."""
+        problems = []
+        if self.chunk_chars < MIN_CHUNK_CHARS:
+            problems.append(f"chunk size {self.chunk_chars} (FILMCHAT_CHUNK_CHARS) must be at least {MIN_CHUNK_CHARS}")
+        for name in ("citations", "max_question_chars", "concurrency", "queue_size"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} {getattr(self, name)} must be at least 1")
+        for name in ("abstain_threshold", "anchored_threshold"):
+            if not -1.0 <= getattr(self, name) <= 1.0:
+                problems.append(f"{name} {getattr(self, name)} must be a cosine between -1 and 1")
+        if not self.max_file_mb > 0:
+            problems.append(f"max_file_mb {self.max_file_mb} (FILMCHAT_MAX_FILE_MB) must be above 0")
+        if not 0 <= self.port <= 65535:
+            problems.append(f"port {self.port} must be between 0 and 65535")
+        if self.backend not in BACKENDS:
+            problems.append(f"backend {self.backend!r} (FILMCHAT_BACKEND) must be one of {', '.join(BACKENDS)}")
+        if self.fusion not in FUSIONS:
+            problems.append(f"fusion {self.fusion!r} (FILMCHAT_FUSION) must be one of {', '.join(FUSIONS)}")
+        if problems:
+            raise ValueError("; ".join(problems))
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

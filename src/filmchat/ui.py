@@ -118,7 +118,7 @@ class ChatApp:
             self._rebuild.release()
 
 
-def make_app(app: ChatApp):
+def make_app(app: ChatApp, may_rebuild: bool = True):
     import gradio as gr
 
     def ask(message: str, messages: list, questions: list):
@@ -156,8 +156,12 @@ def make_app(app: ChatApp):
         gr.Examples(EXAMPLES, inputs=box, label="Try")
         with gr.Accordion("Index", open=False):
             status = gr.Markdown(app.status)
-            rebuild_btn = gr.Button("Rebuild index", elem_id="filmchat-rebuild")
-            rebuild_btn.click(rebuild, outputs=status, api_name="rebuild")
+            if may_rebuild:
+                rebuild_btn = gr.Button("Rebuild index", elem_id="filmchat-rebuild")
+                rebuild_btn.click(rebuild, outputs=status, api_name="rebuild")
+            else:  # no endpoint at all: nothing to call anonymously
+                gr.Markdown("Rebuilding is off: this chat is open to the network without a password. "
+                            "Run `filmchat index` on the server, or serve with `--auth`.")
 
         outs = [box, chatbot, questions, saved]
         box.submit(ask, [box, chatbot, questions], outs, api_visibility="private")
@@ -184,6 +188,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def rebuild_allowed(host: str, auth: tuple[str, str] | None) -> bool:
+    """Rebuilding changes what everyone is answered from: open to a local user, or behind the password."""
+    return is_loopback(host) or auth is not None
+
+
 def auth_pair(auth: str | None) -> tuple[str, str] | None:
     if not auth:
         return None
@@ -193,6 +202,61 @@ def auth_pair(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+# A wrong password waits this long before it is refused, so guessing costs time (without holding up
+# other requests: the wait is asynchronous).
+LOGIN_DELAY_S = 1.0
+# The largest request body the server reads: a question (2,000 characters) with 50 earlier ones fits
+# many times over; 8 clients sending 20 MB each had grown the server by 800 MB.
+MAX_REQUEST_BYTES = 1_000_000
+
+
+def password_check(pair: tuple[str, str]):
+    """Gradio's login check for one user:password, compared in constant time, failures slowed."""
+    import asyncio
+    import hmac
+
+    user, password = pair
+
+    async def check(username: str, given: str) -> bool:
+        ok = hmac.compare_digest(username.encode(), user.encode()) & hmac.compare_digest(given.encode(), password.encode())
+        if not ok:
+            await asyncio.sleep(LOGIN_DELAY_S)
+        return ok
+
+    return check
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body is over ``max_bytes`` is answered 413 and never read whole."""
+
+    def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > self.max_bytes:
+            return await self._refuse(send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:  # a body sent without a length, or longer than it said
+                return {"type": "http.disconnect"}
+            return message
+
+        return await self.app(scope, limited, send)
+
+    async def _refuse(self, send):
+        body = f"request body over {self.max_bytes:,} bytes".encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
 def serve(settings: Settings, block: bool = True):
     """Build the index if needed, then serve the chat on settings.host:port (never a public share link).
 
@@ -200,19 +264,27 @@ def serve(settings: Settings, block: bool = True):
     anyway), up to ``queue_size`` wait; beyond that a request is turned away at once as
     busy instead of hanging. Direct REST calls cannot skip the queue (api_open=False).
     """
+    from starlette.middleware import Middleware
+
     auth = auth_pair(settings.auth)
+    may_rebuild = rebuild_allowed(settings.host, auth)
     if not is_loopback(settings.host) and auth is None:
         print(f"warning: serving on {settings.host} without a password: anyone who can reach this machine can use the "
-              "chat. Set --auth user:password (or FILMCHAT_AUTH).", file=sys.stderr)
+              "chat (rebuilding the index is turned off). Set --auth user:password (or FILMCHAT_AUTH).", file=sys.stderr)
     composer = open_composer(settings, progress=sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
-    demo = make_app(ChatApp(composer, settings))
+    demo = make_app(ChatApp(composer, settings), may_rebuild=may_rebuild)
     demo.queue(api_open=False, max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
     # quiet: Gradio's own banner suggests share=True, which this app never does; it prints its own line
-    demo.launch(
-        server_name=settings.host, server_port=settings.port, share=False, auth=auth,
-        enable_monitoring=False, show_error=False, prevent_thread_lock=True, quiet=True,
-        css=CSS, footer_links=[],
-    )
+    try:
+        demo.launch(
+            server_name=settings.host, server_port=settings.port, share=False,
+            auth=password_check(auth) if auth else None, enable_monitoring=False, show_error=False,
+            prevent_thread_lock=True, quiet=True, css=CSS, footer_links=[], max_file_size=MAX_REQUEST_BYTES,
+            app_kwargs={"middleware": [Middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES)]},
+        )
+    except (OSError, ValueError) as e:  # port in use, an address this machine does not have
+        reason = str(e).split(". You can specify")[0].replace("GRADIO_SERVER_PORT", "--port")
+        raise SystemExit(f"error: cannot serve on {settings.host}:{settings.port}: {reason}") from None
     print(f"filmchat: the chat is ready at {demo.local_url} (Ctrl+C stops it)", flush=True)
     if block:
         demo.block_thread()
@@ -225,5 +297,7 @@ def main():
 
     try:
         guarded(serve)(load_settings())
+    except ValueError as e:  # a FILMCHAT_* variable that cannot work
+        raise SystemExit(f"error: {e}") from None
     except UserError as e:
         raise SystemExit(e.message) from None
