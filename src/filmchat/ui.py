@@ -38,9 +38,14 @@ CSS = """
 """
 
 
-def user_message(question: str) -> dict:
-    """The user's question as the chat shows it: as text, never as markup."""
-    return {"role": "user", "content": escape_md(question) if question.strip() else "(empty question)"}
+def user_message(question: str, limit: int) -> dict:
+    """The user's question as the chat shows it: as text, never as markup, and cut where the answer cut it."""
+    if not question.strip():
+        return {"role": "user", "content": "(empty question)"}
+    shown = escape_md(question[:limit])
+    if len(question) > limit:
+        shown += f"\n\n_(the rest of the question — {len(question) - limit:,} more characters — was cut)_"
+    return {"role": "user", "content": shown}
 
 
 class ChatApp:
@@ -124,9 +129,10 @@ def make_app(app: ChatApp, may_rebuild: bool = True):
     def ask(message: str, messages: list, questions: list):
         messages, questions = list(messages or []), list(questions or [])
         reply = app.answer(message or "", questions)
-        messages += [user_message(message or ""), {"role": "assistant", "content": reply}]
+        limit = app.settings.max_question_chars
+        messages += [user_message(message or "", limit), {"role": "assistant", "content": reply}]
         if message and message.strip():
-            questions.append(message)
+            questions.append(message[:limit])  # what was answered is what later questions refer back to
         saved = {"messages": messages[-40:], "questions": questions[-20:]}
         return "", messages, questions, saved
 
