@@ -40,3 +40,48 @@ def test_a_burst_beyond_the_queue_is_told_busy_at_once_and_nothing_hangs(tiny_qu
     assert "Queue is full" in b["busy_message"]  # what gradio_client raises; the page says "currently busy"
     assert b["busy_max_s"] < 15  # turned away, not left waiting behind the queue
     assert still_answers(tiny_queue_server)
+
+
+def test_oversized_and_malformed_requests_leave_memory_bounded_and_answers_right(shipped_composer, shipped_settings):
+    """Eight 20 MB bodies at once, and malformed calls through the API: refused, and the server neither grows
+    by their size nor stops answering."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from gradio_client import Client
+
+    from benchmarks.common import rss_mb
+
+    proc, url = start_server(shipped_settings.index_dir)
+    try:
+        client = Client(url, verbose=False)
+        client.predict(message="which film is about a Korean adoptee?", api_name="/chat")
+        before = rss_mb(proc.pid)
+        codes = []
+
+        def big():
+            body = b'{"data": ["' + b"x" * 20_000_000 + b'", []], "fn_index": 0, "session_hash": "big"}'
+            req = urllib.request.Request(url + "gradio_api/queue/join", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+            try:
+                urllib.request.urlopen(req, timeout=60)
+                codes.append(200)
+            except urllib.error.HTTPError as e:
+                codes.append(e.code)
+            except OSError:  # the server may close the connection while the body is still being sent
+                codes.append(413)
+
+        threads = [threading.Thread(target=big) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert codes == [413] * 8
+        for history in ("which film is about a Korean adoptee?", [1, 2], [{"x": 1}]):
+            reply = client.predict("who directed it?", history, api_name="/chat")
+            assert reply.startswith("Sorry, that request cannot be answered"), reply
+        assert rss_mb(proc.pid) - before < 100  # not 8 x 20 MB
+        assert still_answers(url)
+    finally:
+        stop_server(proc)
