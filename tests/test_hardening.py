@@ -181,3 +181,16 @@ def test_a_port_in_use_is_one_line(shipped_settings):
         p = run_cli("serve", "--host", "127.0.0.1", "--port", str(port), "--corpus", str(shipped_settings.corpus_dir),
                     "--index-dir", str(shipped_settings.index_dir), timeout=300)
     assert p.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_queue_request_for_an_event_the_app_lacks_is_404_not_a_crash(server):
+    import json
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(server + "gradio_api/queue/join", method="POST",
+                                 data=json.dumps({"data": ["x", []], "fn_index": 999, "session_hash": "s"}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=30)
+    assert e.value.code == 404

@@ -10,6 +10,7 @@ reload keeps it; "New chat" starts over.
 from __future__ import annotations
 
 import ipaddress
+import json
 import sys
 import threading
 
@@ -232,35 +233,53 @@ def password_check(pair: tuple[str, str]):
     return check
 
 
-class BodyLimit:
-    """ASGI middleware: a request whose body is over ``max_bytes`` is answered 413 and never read whole."""
+class RequestGuard:
+    """ASGI middleware in front of Gradio: a body over ``max_bytes`` is answered 413 and never read whole,
+    and a queue request for an event the app does not have is answered 404 (Gradio answered 500 and
+    logged a traceback for ``fn_index: 999``)."""
 
-    def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES):
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES, known=None):
+        self.app, self.max_bytes, self.known = app, max_bytes, known
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         length = dict(scope.get("headers") or []).get(b"content-length", b"0")
         if not length.isdigit() or int(length) > self.max_bytes:
-            return await self._refuse(send)
-        seen = 0
-
-        async def limited():
-            nonlocal seen
+            return await self._answer(send, 413, f"request body over {self.max_bytes:,} bytes")
+        body, more = b"", True
+        while more:  # at most max_bytes, as checked above or below
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:  # a body sent without a length, or longer than it said
-                return {"type": "http.disconnect"}
-            return message
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:  # sent without a length, or longer than it said
+                return await self._answer(send, 413, f"request body over {self.max_bytes:,} bytes")
+        if self.known is not None and scope.get("method") == "POST" and scope.get("path", "").endswith("/queue/join"):
+            try:
+                fn = json.loads(body).get("fn_index")
+            except (ValueError, AttributeError):
+                fn = None
+            if fn is not None and fn not in self.known():
+                return await self._answer(send, 404, "no such event")
+        sent = False
 
-        return await self.app(scope, limited, send)
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
-    async def _refuse(self, send):
-        body = f"request body over {self.max_bytes:,} bytes".encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        return await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _answer(send, status: int, text: str):
+        data = text.encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(data)).encode())]})
+        await send({"type": "http.response.body", "body": data})
 
 
 def serve(settings: Settings, block: bool = True):
@@ -286,7 +305,8 @@ def serve(settings: Settings, block: bool = True):
             server_name=settings.host, server_port=settings.port, share=False,
             auth=password_check(auth) if auth else None, enable_monitoring=False, show_error=False,
             prevent_thread_lock=True, quiet=True, css=CSS, footer_links=[], max_file_size=MAX_REQUEST_BYTES,
-            app_kwargs={"middleware": [Middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES)]},
+            app_kwargs={"middleware": [Middleware(RequestGuard, max_bytes=MAX_REQUEST_BYTES,
+                                                  known=lambda: set(demo.fns))]},
         )
     except (OSError, ValueError) as e:  # port in use, an address this machine does not have
         reason = str(e).split(". You can specify")[0].replace("GRADIO_SERVER_PORT", "--port")
