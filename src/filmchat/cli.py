@@ -120,7 +120,10 @@ def _status(settings: Settings):
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (the output contract in README).")
 @click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Answer every line of a JSONL file ({question, history?, id?}); prints one JSON object a line.")
-def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_json: bool, batch: Path | None):
+@click.option("--plain", is_flag=True, help="Plain text for scripts: no colours, no markdown marks or escapes. "
+              "(In a terminal the answer is rendered; piped, it is the chat's markdown.)")
+def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_json: bool, batch: Path | None,
+        plain: bool):
     """Answer QUESTION from the articles, with cited passages.
 
     \b
@@ -164,10 +167,21 @@ def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_j
     answer = composer.ask(question, list(history))
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    elif plain or sys.stdout.isatty():
+        show(answer.text, plain)
     else:
         click.echo(answer.text)
     if answer.error:
         sys.exit(1)
+
+
+def show(markdown: str, plain: bool) -> None:
+    """The answer for a person: bold film names, numbered sources, the matched sentence highlighted, and no
+    markdown escapes or HTML entities (rich renders the chat's own markdown); ``plain`` drops the colours."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(color_system=None if plain else "auto", highlight=False).print(Markdown(markdown))
 
 
 @main.command()
