@@ -160,15 +160,10 @@ def test_rebuild_is_not_offered_to_anonymous_users_beyond_loopback(shipped_compo
 
 
 def test_an_oversized_request_is_refused_before_it_is_read(server):
-    import urllib.error
-    import urllib.request
+    from conftest import post_declared
 
-    body = b'{"data": ["' + b"x" * 2_000_000 + b'", []], "fn_index": 0, "session_hash": "big"}'
-    req = urllib.request.Request(server + "gradio_api/queue/join", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with pytest.raises(urllib.error.HTTPError) as e:
-        urllib.request.urlopen(req, timeout=30)
-    assert e.value.code == 413
+    assert post_declared(server, "/gradio_api/queue/join", 2_000_000) == 413
+    assert post_declared(server, "/gradio_api/queue/join", 20_000_000, b'{"data": ["x"') == 413
 
 
 def test_a_port_in_use_is_one_line(shipped_settings):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, start_server, stop_server
+from conftest import ROOT, post_declared, start_server, stop_server
 
 sys.path.insert(0, str(ROOT))
 
@@ -46,8 +46,6 @@ def test_oversized_and_malformed_requests_leave_memory_bounded_and_answers_right
     """Eight 20 MB bodies at once, and malformed calls through the API: refused, and the server neither grows
     by their size nor stops answering."""
     import threading
-    import urllib.error
-    import urllib.request
 
     from gradio_client import Client
 
@@ -61,16 +59,7 @@ def test_oversized_and_malformed_requests_leave_memory_bounded_and_answers_right
         codes = []
 
         def big():
-            body = b'{"data": ["' + b"x" * 20_000_000 + b'", []], "fn_index": 0, "session_hash": "big"}'
-            req = urllib.request.Request(url + "gradio_api/queue/join", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
-            try:
-                urllib.request.urlopen(req, timeout=60)
-                codes.append(200)
-            except urllib.error.HTTPError as e:
-                codes.append(e.code)
-            except OSError:  # the server may close the connection while the body is still being sent
-                codes.append(413)
+            codes.append(post_declared(url, "/gradio_api/queue/join", 20_000_000, b'{"data": ["' + b"x" * 60_000))
 
         threads = [threading.Thread(target=big) for _ in range(8)]
         for t in threads:

@@ -588,8 +588,8 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
     """
     from .corpus import CorpusError, read_corpus
     from .embedding import Embedder
-    from .index import (IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, IndexUnwritable, build_index, index_status,
-                        load_index)
+    from .index import build_index, index_status, load_index
+    from .store import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, IndexUnwritable
 
     embedder = embedder or Embedder(settings.model, settings.backend)
     if not build:

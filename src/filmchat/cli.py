@@ -10,14 +10,8 @@ from pathlib import Path
 import click
 
 from .corpus import show_path
+from .errors import UserError, guarded
 from .settings import Settings, load_settings
-
-
-class UserError(click.ClickException):
-    """A problem the user can fix: printed as one line, exit status 1, no traceback."""
-
-    def show(self, file=None) -> None:
-        click.echo(self.message, err=True)
 
 
 def common_options(fn):
@@ -38,25 +32,6 @@ def common_options(fn):
         return guarded(fn)(settings, **kwargs)
 
     return wrapper
-
-
-def guarded(fn):
-    """Known failures (no corpus, bad index, missing model) end as one clear line."""
-    from .corpus import CorpusError
-    from .embedding import ModelError
-    from .index import IndexProblem
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (CorpusError, IndexProblem, ModelError) as e:
-            raise UserError(f"error: {e}") from e
-        except OSError as e:  # a read-only or full disk, a folder that cannot be made: one line, no traceback
-            where = f" ({e.filename})" if e.filename else ""
-            raise UserError(f"error: {e.strerror or e}{where}") from e
-
-    return run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

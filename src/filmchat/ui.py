@@ -67,10 +67,11 @@ class ChatApp:
         composer = self.composer
         if composer.is_live() or not self._rebuild.acquire(blocking=False):
             return composer
+        from .store import current_stamp
+
         stamp = ""
         try:
-            current = self.settings.index_dir / "CURRENT"
-            stamp = current.read_text(encoding="utf-8", errors="replace") if current.exists() else ""
+            stamp = current_stamp(self.settings.index_dir)
             if stamp != self._unloadable:
                 self.composer = open_composer(self.settings, embedder=composer.searcher.embedder, build=False)
                 print("filmchat: the index was rebuilt by another process; answering from the new one", file=sys.stderr)
@@ -319,7 +320,7 @@ def serve(settings: Settings, block: bool = True):
 
 def main():
     """`python app.py`: the same chat as `filmchat serve`, configured by FILMCHAT_* variables."""
-    from .cli import UserError, guarded
+    from .errors import UserError, guarded
 
     try:
         guarded(serve)(load_settings())
