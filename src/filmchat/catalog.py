@@ -98,7 +98,7 @@ def build_catalog(chunks: list[Chunk], films: FilmCatalog, duplicate_of: list[in
             continue
         a, b = sentence_around(c.text, m.start())
         for key in {chunk_film[i] for i in ids}:
-            if key in facts and not any(f.kind == "true_story" for f in facts[key]):
+            if key in facts:
                 facts[key].append(Fact("true_story", "listed among films based on true stories",
                                        c, c.start + a, c.start + b))
     out = []
@@ -106,6 +106,8 @@ def build_catalog(chunks: list[Chunk], films: FilmCatalog, duplicate_of: list[in
         entry = FilmEntry(key, films.name(key))
         for kind in KINDS:
             groups = merge_values([f for f in fs if f.kind == kind])
+            if kind == "true_story" and groups:  # one yes, however it is worded: the film's own sentence leads
+                groups = [(groups[0][0], [f for _, members in groups for f in members])]
             entry.values[kind] = [Value(kind, text, tuple(members),
                                         parse_date(text) if kind == "release" else None,
                                         parse_minutes(text) if kind == "duration" else None)

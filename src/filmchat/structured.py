@@ -241,9 +241,13 @@ class _Reply:
         self.c, self.r, self.catalog, self.p, self.note = composer, r, catalog, parsed, note
         self.esc = escape_md
         self.hits, self.sentences = [], {}
+        self.rank = {h.chunk.id: n for n, h in enumerate(r.hits)}
+        self.film_rank = {f.key: n for n, f in enumerate(r.films)}
 
     def cite(self, v: Value) -> str:
-        return "".join(f"[{n}]" for n in self.c.cite_facts(self.r, v.facts, self.hits, self.sentences))
+        """Citation numbers of a value; of its statements, the passage retrieval ranks higher is cited first."""
+        facts = sorted(v.facts, key=lambda f: self.rank.get(f.chunk.id, len(self.rank)))
+        return "".join(f"[{n}]" for n in self.c.cite_facts(self.r, facts, self.hits, self.sentences))
 
     def film(self, f: FilmEntry) -> str:
         return f"**{self.esc(f.name)}**"
@@ -291,6 +295,7 @@ class _Reply:
 
     def filtered(self):
         chosen, lacking, vague = self.select()
+        chosen.sort(key=lambda fu: self.film_rank.get(fu[0].key, len(self.film_rank)))  # the question's words break ties
         what = " and ".join(c.words for c in self.p.conditions)
         items = [f"{self.film(f)} ({'; '.join(self.esc(_when(v)) + ' ' + self.cite(v) for v in used)})" for f, used in chosen]
         notes = []
