@@ -9,7 +9,11 @@ own sources. Dates and runtimes are parsed, so questions compare values, not wor
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from .chunking import Chunk
@@ -23,6 +27,7 @@ MONTHS = {m: n for n, m in enumerate("january february march april may june july
                                      "december".split(), 1)}
 MONTHS.update({m[:3]: n for m, n in list(MONTHS.items())})
 MONTHS["sept"] = 9
+LISTED = "listed among films based on true stories"
 # an article's introduction that says every film it lists is based on real events ("films based on true stories")
 LIST_TRUE = re.compile(r"\b(films|movies)\b[^.]{0,40}\b(based on|inspired by)\s+(true stor|real|actual|true events)", re.I)
 
@@ -82,6 +87,16 @@ class Catalog:
         return [f for f in self.films if f.values.get(kind)]
 
 
+_CATALOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def catalog_for(searcher) -> Catalog:
+    """The catalog of a searcher's index: built on its first use, then kept as long as that index answers."""
+    if searcher not in _CATALOGS:
+        _CATALOGS[searcher] = build_catalog(searcher.index.chunks, searcher.catalog, searcher.duplicate_of)
+    return _CATALOGS[searcher]
+
+
 def build_catalog(chunks: list[Chunk], films: FilmCatalog, duplicate_of: list[int]) -> Catalog:
     """Every film's stated values from the passages that are not near-duplicate copies."""
     from .search import list_intros
@@ -99,7 +114,7 @@ def build_catalog(chunks: list[Chunk], films: FilmCatalog, duplicate_of: list[in
         a, b = sentence_around(c.text, m.start())
         for key in {chunk_film[i] for i in ids}:
             if key in facts:
-                facts[key].append(Fact("true_story", "listed among films based on true stories",
+                facts[key].append(Fact("true_story", LISTED,
                                        c, c.start + a, c.start + b))
     out = []
     for key, fs in facts.items():
@@ -107,7 +122,8 @@ def build_catalog(chunks: list[Chunk], films: FilmCatalog, duplicate_of: list[in
         for kind in KINDS:
             groups = merge_values([f for f in fs if f.kind == kind])
             if kind == "true_story" and groups:  # one yes, however it is worded: the film's own sentence leads
-                groups = [(groups[0][0], [f for _, members in groups for f in members])]
+                own = [f for _, members in groups for f in members if f.value != LISTED]
+                groups = [(own[0].value if own else LISTED, own + [f for f in fs if f.value == LISTED])]
             entry.values[kind] = [Value(kind, text, tuple(members),
                                         parse_date(text) if kind == "release" else None,
                                         parse_minutes(text) if kind == "duration" else None)
@@ -116,13 +132,68 @@ def build_catalog(chunks: list[Chunk], films: FilmCatalog, duplicate_of: list[in
     return Catalog(out)
 
 
+def cited_table(catalog: Catalog) -> tuple[list[str], list[list[str]], list[Fact]]:
+    """Header, one row per film with each cell "value [n]" (values the articles disagree on joined by " | "),
+    and the numbered statements [1], [2], … those numbers cite."""
+    sources: list[Fact] = []
+    number: dict[tuple, int] = {}
+
+    def cell(values: list[Value]) -> str:
+        parts = []
+        for v in values:
+            nums = []
+            for f in v.facts:
+                where = (f.chunk.file, f.start, f.end)
+                if where not in number:
+                    sources.append(f)
+                    number[where] = len(sources)
+                nums.append(number[where])
+            text = v.date and "-".join(f"{x:02d}" for x in v.date if x) or (f"{v.minutes} min" if v.minutes else v.text)
+            parts.append(text + " " + "".join(f"[{n}]" for n in sorted(set(nums))))
+        return " | ".join(parts)
+
+    rows = [[f.name] + [cell(f.values.get(k, [])) for k in KINDS] for f in catalog.films]
+    return ["Film"] + [LABELS[k] for k in KINDS], rows, sources
+
+
+def source_line(n: int, f: Fact) -> str:
+    text = " ".join(f.chunk.text[f.start - f.chunk.start:f.end - f.chunk.start].split())
+    return f"[{n}] {f.chunk.file}:{f.start}-{f.end} “{text}”"
+
+
+def catalog_table(searcher, fmt: str = "text") -> str:
+    """The catalog as ``filmchat films`` prints it: ``text`` (a table and its numbered sources), ``csv`` or ``json``."""
+    catalog = catalog_for(searcher)
+    if fmt == "json":
+        return json.dumps(catalog_rows(catalog), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(["film"] + [c for k in KINDS for c in (k, f"{k}_sources")])
+        for f in catalog.films:
+            row = [f.name]
+            for k in KINDS:
+                vs = f.values.get(k, [])
+                row += [" | ".join(v.text for v in vs),
+                        "; ".join(f"{s.chunk.file}:{s.start}-{s.end}" for v in vs for s in v.facts)]
+            w.writerow(row)
+        return out.getvalue()
+    header, rows, sources = cited_table(catalog)
+    rows = [[c or "-" for c in r] for r in rows]
+    widths = [min(max(len(r[i]) for r in rows + [header]), 40) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines += ["  ".join((c if len(c) <= w else c[:w - 1] + "…").ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines += ["", f"{len(catalog.films)} films. Sources:"] + [source_line(n, f) for n, f in enumerate(sources, 1)]
+    return "\n".join(lines) + "\n"
+
+
 def catalog_rows(catalog: Catalog) -> list[dict]:
     """The catalog as plain rows (``filmchat films --json``): each value with its sources (file and offsets)."""
     rows = []
     for f in catalog.films:
         row = {"film": f.name}
         for kind in KINDS:
-            row[kind] = [{"value": v.text, **({"date": "-".join(str(x) for x in v.date if x)} if v.date else {}),
+            row[kind] = [{"value": v.text, **({"date": "-".join(f"{x:02d}" for x in v.date if x)} if v.date else {}),
                           **({"minutes": v.minutes} if v.minutes is not None else {}),
                           "sources": [{"file": s.chunk.file, "start": s.start, "end": s.end,
                                        "text": s.chunk.text[s.start - s.chunk.start:s.end - s.chunk.start]}

@@ -46,9 +46,9 @@ FACT_KINDS = {
 # Facts only the catalog lists (a question about them goes to the catalog, not to the one-fact answer).
 CATALOG_KINDS = {
     "true_story": ({"based on", "true story", "based on a true story"},
-                   [re.compile(r"\b((?:is |are )?based on (?:a |an |the )?(?:true stor(?:y|ies)|real (?:case|events?|story|"
-                               r"incidents?|life)|actual events|(?:the )?story of [A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3}|"
-                               r"an incident that actually happened))", re.I)]),
+                   [re.compile(r"\b((?:is\s|are\s)?[Bb]ased\son\s(?:a\s|an\s|the\s)?(?:true\sstor(?:y|ies)|real\s(?:case|events?|"
+                               r"story|incidents?|life)|actual\sevents|story\sof\s[A-Z][\w’'-]+(?:\s[A-Z][\w’'-]+){0,3}|"
+                               r"an\sincident\sthat\sactually\shappened))")]),
     "country": ({"country", "country of origin", "origin"}, []),
 }
 
@@ -99,7 +99,7 @@ def catalog_facts_in(chunk: Chunk) -> list[Fact]:
             m = pattern.search(chunk.text)
             if m and not any(f.kind == kind for f in out):
                 sent = sentence_around(chunk.text, m.start())
-                value = re.sub(r"^(is|are) ", "", m.group(1), flags=re.I)
+                value = re.sub(r"^(is|are) ", "", " ".join(m.group(1).split()))
                 out.append(Fact(kind, value[0].lower() + value[1:], chunk, chunk.start + sent[0], chunk.start + sent[1]))
     return out
 

@@ -17,10 +17,9 @@ goes to retrieval as before.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, field
 
-from .catalog import LABELS, Catalog, FilmEntry, Value, build_catalog
+from .catalog import Catalog, FilmEntry, Value, catalog_for
 from .films import words
 from .search import QUESTION_WORDS
 
@@ -81,16 +80,6 @@ class Parsed:
     kind: str | None = None  # what a superlative or comparison orders by
     largest: bool = True  # longest / latest
     named: list[str] = field(default_factory=list)
-
-
-_CATALOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def catalog_for(searcher) -> Catalog:
-    """The catalog of the searcher's index, built on first use (a pass of regular expressions) and kept with it."""
-    if searcher not in _CATALOGS:
-        _CATALOGS[searcher] = build_catalog(searcher.index.chunks, searcher.catalog, searcher.duplicate_of)
-    return _CATALOGS[searcher]
 
 
 # ---------------------------------------------------------------- understanding the question
