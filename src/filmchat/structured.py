@@ -41,6 +41,9 @@ FILLER = QUESTION_WORDS | set(
     "watch mentioned listed corpus sad season month decade s come out later first second ones either both".split()
 ) | set(MONTH_NAMES) | set(SEASONS) | set(NUMBERS)
 
+# words that are never part of a person's name in a question ("did the director of Hope direct")
+NOT_NAME = set("the a an it its this that these those which what who film films movie movies he she they his her their "
+               "director directors actor actors same other also".split())
 TRUE = re.compile(r"\b(based on|inspired by) (a |an |the )?(true|real|actual) (story|stories|events?|cases?|life|incidents?)\b"
                   r"|\btrue (story|stories|events)\b|\breal (events|life events|cases)\b")
 BETWEEN = re.compile(r"\b(?:between|from) (\d{4}) (?:and|to|until|through) (\d{4})\b")
@@ -53,12 +56,13 @@ AMOUNT = r"(\d+(?: \d)?|an?|one|two|three|four)(?: and a half)?"
 RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|under|less than|shorter than|at most|below|within) "
                      + AMOUNT + r" (hours?|hrs?|minutes?|mins?)\b")
 NAME = r"([a-z]+(?: [a-z]+){1,3}?)"
-DIRECTOR = [re.compile(r"\bdirected by " + NAME + r"(?= before| after| in | between| and |$)"),
+END = r"(?= in it| before| after| in | between| and | run| is | are | was | were |$)"  # where a name in a question ends
+DIRECTOR = [re.compile(r"\bdirected by " + NAME + END),
             re.compile(r"\b(?:did|has|have) " + NAME + r" direct(?:ed)?\b"),
-            re.compile(r"\bby (?:director )?" + NAME + r"(?= before| after| in | between| and |$)")]
-ACTOR = [re.compile(r"\b(?:starring|featuring|with) " + NAME + r"(?= in it| before| after| in | between| and |$)"),
+            re.compile(r"\bby (?:director )?" + NAME + END)]
+ACTOR = [re.compile(r"\b(?:starring|featuring|with) " + NAME + END),
          re.compile(r"\b(?:does|did|has|have) " + NAME + r" (?:star|act|appear|play)(?:ed|s)?\b"),
-         re.compile(r"\b(?:films?|movies?) (?:stars?|starring|with) " + NAME + r"(?= in it| before| after| in | and |$)")]
+         re.compile(r"\b(?:films?|movies?) (?:stars?|starring|with) " + NAME + END)]
 SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|most recent(?:ly)?|(?:came out|released) "
                          r"(?:first|last))\b")
 COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|latest|newer|newest|more recent|after|last|"
@@ -102,7 +106,7 @@ def parse(question: str, named: list[str], catalog: Catalog) -> tuple[Parsed | N
 
     def take(m):
         nonlocal rest
-        rest = rest.replace(m.group(0), " ", 1)
+        rest = " ".join(rest.replace(m.group(0), " ", 1).split())
 
     for title in [" ".join(words(catalog.get(k).name)) for k in named if catalog.get(k)]:
         rest = rest.replace(title, " ")
@@ -152,7 +156,7 @@ def parse(question: str, named: list[str], catalog: Catalog) -> tuple[Parsed | N
     for kind, patterns, verb in (("director", DIRECTOR, "were directed by"), ("cast", ACTOR, "star")):
         for p in patterns:
             m = p.search(rest)
-            if not m or any(w in QUESTION_WORDS - {"it"} for w in m.group(1).split()):
+            if not m or any(w in NOT_NAME for w in m.group(1).split()):
                 continue
             name = m.group(1)
             known = [v for f in catalog.films for v in f.values.get(kind, []) if _name_in(name, v.text)]

@@ -117,6 +117,22 @@ class ChatApp:
             self._rebuild.release()
 
 
+def films_tab(app: ChatApp):
+    """The film catalog as a sortable table; each cell's [n] is a statement listed under it (read on page load)."""
+    import gradio as gr
+
+    from .catalog import catalog_for, cited_table, source_line
+
+    def table():
+        return cited_table(catalog_for(app.live_composer().searcher))
+
+    gr.Markdown("Every value the articles state, with its source; click a column to sort. Dates are year-month-day.")
+    gr.Dataframe(lambda: table()[1], headers=table()[0], interactive=False, wrap=True, elem_id="filmchat-films",
+                 show_search="filter")
+    gr.Markdown(lambda: "**Sources**\n\n" + "\n".join(f"{escape_md(source_line(n, f))}  " for n, f in
+                                                       enumerate(table()[2], 1)), elem_id="filmchat-film-sources")
+
+
 def make_app(app: ChatApp):
     import gradio as gr
 
@@ -157,6 +173,9 @@ def make_app(app: ChatApp):
             status = gr.Markdown(app.status)
             rebuild_btn = gr.Button("Rebuild index", elem_id="filmchat-rebuild")
             rebuild_btn.click(rebuild, outputs=status, api_name="rebuild")
+
+        with gr.Tab("Films", elem_id="filmchat-films-tab"):
+            films_tab(app)
 
         outs = [box, chatbot, questions, saved]
         box.submit(ask, [box, chatbot, questions], outs, api_visibility="private")
