@@ -126,8 +126,9 @@ def films_tab(app: ChatApp):
     def table():
         return cited_table(catalog_for(app.live_composer().searcher))
 
-    gr.Markdown("Every value the articles state, with its source; click a column to sort. Dates are year-month-day.")
-    gr.Dataframe(lambda: table()[1], headers=table()[0], interactive=False, wrap=True, elem_id="filmchat-films",
+    gr.Markdown("Every value the articles state; [n] is its source, listed below the table. Sort or filter from a "
+                "column's ⋮ menu. Dates are year-month-day.")
+    gr.Dataframe(lambda: table()[1], headers=table()[0], interactive=False, wrap=True, elem_id="filmchat-films", max_height=720,
                  show_search="filter")
     gr.Markdown(lambda: "**Sources**\n\n" + "\n".join(f"{escape_md(source_line(n, f))}  " for n, f in
                                                        enumerate(table()[2], 1)), elem_id="filmchat-film-sources")
