@@ -48,3 +48,21 @@ def test_eval_runs_filmchat_and_the_baselines_on_a_tiny_set(tiny_settings, tmp_p
     assert res["recursive+dense"]["abstain_on_unanswerable"] == 0.0  # baselines never abstain
     assert res["filmchat"]["latency_p50_ms"] > 0
     assert "| film_hit@1 |" in report["table"] and "threshold" in report["table"]
+
+
+def test_structured_questions_are_scored_by_their_form():
+    from filmchat.evaluation import score
+
+    gold = [{"kind": "structured", "form": "filter", "films": ["A", "B"]},
+            {"kind": "structured", "form": "filter", "films": ["A", "B"]},
+            {"kind": "structured", "form": "comparison", "films": ["B"]},
+            {"kind": "structured", "form": "unsettleable", "films": [], "answer": "Train To Busan"},
+            {"kind": "structured", "form": "unsettleable", "films": [], "answer": "Train To Busan"}]
+    pred = [{"films": ["B", "A"], "abstained": False}, {"films": ["A", "B", "C"], "abstained": False},
+            {"films": ["A", "B"], "abstained": False},
+            {"films": [], "abstained": True, "answer": "the articles don't give the runtime of **Train To Busan**"},
+            {"films": [], "abstained": True, "answer": "The articles don't say."}]
+    m = score(gold, pred, {})
+    assert m["structured_exact_set"] == 0.5 and m["structured_exact_set[filter]"] == 0.5
+    assert m["structured_first_film"] == 0.0 and m["structured_declined_with_reason"] == 0.5
+    assert "answered_when_answerable" not in m  # a declined unsettleable question is not a failure to answer

@@ -1,7 +1,8 @@
 """`filmchat eval`: answer quality per kind of question, beside the baselines users would otherwise build.
 
 Question sets are JSONL: ``id``, ``question``, ``history``, ``kind`` (paraphrase, keyword,
-fact, multi, followup, unanswerable), ``films`` (right films), ``answer`` (short fact
+fact, multi, followup, unanswerable, structured — with a ``form``: filter, count, comparison,
+superlative, unsettleable), ``films`` (right films), ``answer`` (short fact
 answer or null) and ``evidence`` (``[{"file", "quote"}]``).
 
 The figures follow the definitions of the project's evaluation contract: a citation
@@ -26,6 +27,8 @@ from .settings import Settings
 TARGETS = {
     "film_hit@1": 0.95, "film_recall@5": 0.95, "evidence_hit@3": 0.95, "fact_answer_in_text": 0.90,
     "abstain_on_unanswerable": 1.0, "answered_when_answerable": 0.95, "citation_integrity": 1.0,
+    # questions over the film catalog (issue 16)
+    "structured_exact_set": 0.8, "structured_first_film": 0.9, "structured_declined_with_reason": 0.85,
 }
 LOWER_IS_BETTER = {"duplicate_citations@3"}
 
@@ -72,6 +75,10 @@ def score(gold: list[dict], pred: list[dict], texts: dict[str, str]) -> dict[str
             t = texts.get(c.get("file"))
             add("citation_integrity", t is not None and t[c["start"]:c["end"]] == c.get("text") and c["end"] > c["start"])
         kind = g.get("kind", "")
+        if kind == "structured":
+            for name, value in structured_figures(g, p).items():
+                add(name, value)
+            continue
         if kind == "unanswerable":
             add("abstain_on_unanswerable", bool(p.get("abstained")))
             continue
@@ -96,6 +103,23 @@ def score(gold: list[dict], pred: list[dict], texts: dict[str, str]) -> dict[str
         if kind == "fact" and g.get("answer"):
             add("fact_answer_in_text", norm_title(g["answer"]) in norm_title(p.get("answer", "")))
     return {k: round(sum(v) / len(v), 4) for k, v in sorted(tally.items())}
+
+
+def structured_figures(g: dict, p: dict) -> dict[str, bool]:
+    """A question over the film catalog, by its ``form``: filter / count (the exact set of films),
+    comparison / superlative (the right film first), unsettleable (declined, the answer naming ``answer``:
+    the film or value the articles don't give)."""
+    form = g.get("form") or ("unsettleable" if not g.get("films") else "filter")
+    want = {norm_title(f) for f in g.get("films") or []}
+    got = [norm_title(f) for f in p.get("films") or []]
+    if form in ("filter", "count"):
+        ok = not p.get("abstained") and set(got) == want
+        return {"structured_exact_set": ok, f"structured_exact_set[{form}]": ok}
+    if form == "unsettleable":
+        return {"structured_declined_with_reason": bool(p.get("abstained"))
+                and norm_title(g.get("answer") or "") in norm_title(p.get("answer", ""))}
+    ok = bool(got) and got[0] in want
+    return {"structured_first_film": ok, f"structured_first_film[{form}]": ok}
 
 
 # ---------------------------------------------------------------- systems

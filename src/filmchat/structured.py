@@ -38,7 +38,8 @@ FILLER = QUESTION_WORDS | set(
     "before after and or than list name show all articles article these those of the most recent recently longer shorter "
     "earlier later older newer true story stories based on real events event case cases life actual incident inspired "
     "count number total how many there from to until through during over under more less at least above below within "
-    "watch mentioned listed corpus sad season month decade s come out later first second ones either both".split()
+    "watch mentioned listed corpus sad season month decade s come out later first second ones either both whats thats which s "
+    "whos".split()
 ) | set(MONTH_NAMES) | set(SEASONS) | set(NUMBERS)
 
 # words that are never part of a person's name in a question ("did the director of Hope direct")
@@ -56,12 +57,12 @@ AMOUNT = r"(\d+(?: \d)?|an?|one|two|three|four)(?: and a half)?"
 RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|under|less than|shorter than|at most|below|within) "
                      + AMOUNT + r" (hours?|hrs?|minutes?|mins?)\b")
 NAME = r"([a-z]+(?: [a-z]+){1,3}?)"
-END = r"(?= in it| before| after| in | between| and | run| is | are | was | were |$)"  # where a name in a question ends
+END = r"(?= in it| before| after| in | between| and | run| is | are | was | were | came| released|$)"  # where a name in a question ends
 DIRECTOR = [re.compile(r"\bdirected by " + NAME + END),
             re.compile(r"\b(?:did|has|have) " + NAME + r" direct(?:ed)?\b"),
             re.compile(r"\bby (?:director )?" + NAME + END)]
 ACTOR = [re.compile(r"\b(?:starring|featuring|with) " + NAME + END),
-         re.compile(r"\b(?:does|did|has|have) " + NAME + r" (?:star|act|appear|play)(?:ed|s)?\b"),
+         re.compile(r"\b(?:does|did|has|have) " + NAME + r" (?:star|act|appear|play)(?:red|ed|s)?\b"),
          re.compile(r"\b(?:films?|movies?) (?:stars?|starring|with) " + NAME + END)]
 SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|most recent(?:ly)?|(?:came out|released) "
                          r"(?:first|last))\b")
@@ -149,10 +150,13 @@ def parse(question: str, named: list[str], catalog: Catalog) -> tuple[Parsed | N
         span = f"{MONTH_NAMES[months[0] - 1].title()}–{MONTH_NAMES[months[-1] - 1].title()}"
         conds.append(Condition("release", f"came out in {m.group(1)} ({span})",
                                lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
-    if (m := YEAR.search(rest)):
-        take(m)
-        y = int(m.group(1))
-        conds.append(Condition("release", f"came out in {y}", lambda v, y=y: v.date[0] == y))
+    years = YEAR.findall(rest)
+    if years:  # "in 2012 or 2013": any of them
+        for y in years:
+            rest = " ".join(rest.replace(y, " ", 1).split())
+        ys = sorted({int(y) for y in years})
+        shown = " or ".join(str(y) for y in ys)
+        conds.append(Condition("release", f"came out in {shown}", lambda v, ys=ys: v.date[0] in ys))
     for kind, patterns, verb in (("director", DIRECTOR, "were directed by"), ("cast", ACTOR, "star")):
         for p in patterns:
             m = p.search(rest)
@@ -168,7 +172,7 @@ def parse(question: str, named: list[str], catalog: Catalog) -> tuple[Parsed | N
             break
     superlative = SUPERLATIVE.search(rest)
     compare = COMPARE.search(rest) if len(named) >= 2 else None
-    leftover = [w for w in rest.split() if w not in FILLER and not w.isdigit()]
+    leftover = [w for w in rest.split() if w not in FILLER]
     if leftover:
         return None, " ".join(leftover)
     if len(named) >= 2 and not conds and compare:
@@ -184,6 +188,12 @@ def parse(question: str, named: list[str], catalog: Catalog) -> tuple[Parsed | N
     if conds and FRAME.search(text):
         return Parsed("filter", conds, named=named), ""
     return None, ""
+
+
+def _singular(what: str) -> str:
+    """"were directed by X and run over 120 minutes" for one film: "was directed by X and runs over 120 minutes"."""
+    return re.sub(r"\b(were|are|run|star)\b(?= )", lambda m: {"were": "was", "are": "is", "run": "runs",
+                                                              "star": "stars"}[m.group(1)], what)
 
 
 def _order_of(word: str, text: str) -> tuple[str, bool]:
@@ -302,12 +312,13 @@ class _Reply:
             notes.append("The articles give only the year for " + self.names(vague) + ", so they can't say whether "
                          "those match.")
         if not chosen:
-            lead = f"The articles name no film that {what.replace('were directed', 'was directed').replace(' are ', ' is ')}." + ("" if not notes else " " + " ".join(notes))
+            lead = f"The articles name no film that {_singular(what)}." + ("" if not notes else " " + " ".join(notes))
             return self.finish(lead, [], abstained=True)
         if self.p.form == "count":
-            lead = f"**{len(chosen)}** of the films in the articles {what}: " + ", ".join(items) + "."
+            lead = (f"**{len(chosen)}** of the films in the articles {what}: " if len(chosen) > 1 else
+                    f"**1** film in the articles {_singular(what)}: ") + ", ".join(items) + "."
         else:
-            lead = f"{len(chosen)} film{'s' if len(chosen) != 1 else ''} {what}: " + ", ".join(items) + "."
+            lead = (f"{len(chosen)} films {what}: " if len(chosen) > 1 else f"One film {_singular(what)}: ") + ", ".join(items) + "."
         if notes:
             lead += " " + " ".join(notes)
         return self.finish(lead, [f for f, _ in chosen])
@@ -321,7 +332,7 @@ class _Reply:
         key = (lambda f: f.value(kind).minutes) if kind == "duration" else (lambda f: _date_key(f.value(kind)))
         word = {("duration", True): "the longest", ("duration", False): "the shortest",
                 ("release", True): "the most recent", ("release", False): "the earliest"}[(kind, largest)]
-        scope = ("films " + " and ".join(c.words for c in self.p.conditions)) if self.p.conditions else "films"
+        scope = ("films that " + " and ".join(c.words for c in self.p.conditions)) if self.p.conditions else "films"
         if not stated:
             return self.finish(f"The articles don't give the {NOUN[kind]} for any of the {len(pool)} {scope}, so they "
                                f"can't say which is {word}.", [], abstained=True)
