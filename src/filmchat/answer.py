@@ -324,17 +324,8 @@ class Composer:
         if not groups:
             return None
         name = self.searcher.catalog.name(key)
-        score = r.films[0].score if r.films else 1.0
-        hits, sentences, parts = [], {}, []
-        for value, facts in groups:
-            nums = []
-            for f in facts:
-                h = self._hit_for(r, f.chunk, score)
-                if h not in hits:
-                    hits.append(h)
-                    sentences[h.index] = (f.start - f.chunk.start, f.end - f.chunk.start)
-                nums.append(hits.index(h) + 1)
-            parts.append((value, sorted(set(nums))))
+        hits, sentences = [], {}
+        parts = [(value, self.cite_facts(r, facts, hits, sentences)) for value, facts in groups]
         on = "on" if re.search(r"[A-Za-z]+ \d", parts[0][0]) else "in"
         first = FACT_PHRASE[kind].format(film=f"**{escape_md(name)}**", value=escape_md(parts[0][0]), on=on)
         lead = first + " " + "".join(f"[{n}]" for n in parts[0][1]) + "."
