@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from filmchat.answer import escape_md, fact_kind, facts_in, open_composer
+from filmchat.answer import escape_md, open_composer
+from filmchat.facts import fact_kind, facts_in
 from filmchat.chunking import Chunk
 from filmchat.settings import load_settings
 

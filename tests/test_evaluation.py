@@ -70,3 +70,21 @@ def test_cross_validation_reports_out_of_fold_figures_per_set(tiny_settings, tmp
     assert cv["per_set"]["a"]["n"] == 2 and cv["per_set"]["b"]["n"] == 2 and cv["all"]["n"] == 4
     assert len(cv["chosen"]) == 2 and all(c["abstain_threshold"] in cv["grid"]["abstain_threshold"] for c in cv["chosen"])
     assert "out-of-fold" in report["table"] and "| kind | right |" in report["table"]
+
+
+def test_structured_questions_are_scored_by_their_form():
+    from filmchat.scoring import score
+
+    gold = [{"kind": "structured", "form": "filter", "films": ["A", "B"]},
+            {"kind": "structured", "form": "filter", "films": ["A", "B"]},
+            {"kind": "structured", "form": "comparison", "films": ["B"]},
+            {"kind": "structured", "form": "unsettleable", "films": [], "answer": "Train To Busan"},
+            {"kind": "structured", "form": "unsettleable", "films": [], "answer": "Train To Busan"}]
+    pred = [{"films": ["B", "A"], "abstained": False}, {"films": ["A", "B", "C"], "abstained": False},
+            {"films": ["A", "B"], "abstained": False},
+            {"films": [], "abstained": True, "answer": "the articles don't give the runtime of **Train To Busan**"},
+            {"films": [], "abstained": True, "answer": "The articles don't say."}]
+    m = score(gold, pred, {})
+    assert m["structured_exact_set"] == 0.5 and m["structured_exact_set[filter]"] == 0.5
+    assert m["structured_first_film"] == 0.0 and m["structured_declined_with_reason"] == 0.5
+    assert "answered_when_answerable" not in m  # a declined unsettleable question is not a failure to answer

@@ -12,9 +12,11 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from .chunking import META, Chunk, sentence_spans
+from .chunking import Chunk, sentence_spans
+from .facts import FACT_KINDS, Fact, fact_kind, facts_in, merge_values
 from .grounding import MISSING, asked, states
 from .search import Hit, SearchResult, Searcher, has_name
+from .structured import answer_structured
 from .text import QUESTION_WORDS, formal, is_ordinary, words
 from .validate import BadRequest, checked
 
@@ -24,34 +26,6 @@ HISTORY_TURNS = 3  # earlier questions a follow-up can refer back to ("the first
 RUNNER_SHARE = 0.9  # a single answer names as "also close" the films scoring within this share of the best
 
 
-@dataclass(frozen=True)
-class Fact:
-    kind: str  # director | release | duration | cast
-    value: str
-    chunk: Chunk
-    start: int  # offsets of the value's line in the file, to highlight it
-    end: int
-
-
-# kind: (question pattern, metadata keys, prose patterns). The question patterns ask for the fact itself
-# ("who directed X?"), not for anything near it ("what did the director of X want to show?").
-FACT_KINDS = {
-    "director": (re.compile(r"\bwho\b.{0,30}\bdirect|\bdirected by\b|\bdirector\s*\?|\bname of the director\b", re.I),
-                 {"director", "directed by", "directors", "direction"},
-                 [re.compile(r"directed by ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})"),
-                  re.compile(r"director(?: of the (?:film|movie))?,? ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,3})")]),
-    "release": (re.compile(r"\b(releas\w*|come out|came out|premiere\w*)\b|^\s*(what|which) year\b|\bwhen was .{1,60} made\b", re.I),
-                {"release date", "release year", "released", "release", "year", "premiere"},
-                [re.compile(r"released (?:in|on) ((?:[A-Z][a-z]+ \d{1,2}, )?\d{4})")]),
-    "duration": (re.compile(r"\bhow long (is|was)\b|\bhow long does .{1,60} (run|last)\b|\b(runtime|run time|running time|"
-                            r"duration|length)\b|\bhow many minutes\b", re.I),
-                 {"duration", "runtime", "running time", "length", "run time"},
-                 [re.compile(r"\b(\d{2,3} minutes)\b")]),
-    "cast": (re.compile(r"\bwho (stars|starred|is starring|plays|played|acts|acted|is in)\b|\b(cast|actors?|actress(es)?|starring)\b"
-                        r"|\bstars? (in|as)\b|\b(films?|movies?) (star|starring)\b", re.I),
-             {"starring cast", "cast", "starring", "stars", "main cast"},
-             []),
-}
 FACT_PHRASE = {
     "director": "{film} was directed by {value}",
     "release": "{film} was released {on} {value}",
@@ -155,47 +129,6 @@ def excerpt_md(c: Citation) -> str:
     return "\n".join("> " + line if line.strip() else ">" for line in body.split("\n"))
 
 
-# ---------------------------------------------------------------- facts
-
-def fact_kind(question: str) -> str | None:
-    for kind, (pattern, _, _) in FACT_KINDS.items():
-        if pattern.search(question):
-            return kind
-    return None
-
-
-def facts_in(chunk: Chunk) -> list[Fact]:
-    """Metadata lines ("Director: …") and stated facts in prose ("released in 2005")."""
-    out = []
-    pos = 0
-    for line in chunk.text.split("\n"):
-        m = META.match(line)
-        if m and len(line) <= 150:
-            key, value = m.group(1).strip().lower(), m.group(2).strip().strip("\u00a0 ")
-            for kind, (_, keys, _) in FACT_KINDS.items():
-                if key in keys and value:
-                    s = chunk.start + pos
-                    out.append(Fact(kind, value, chunk, s, s + len(line)))
-        pos += len(line) + 1
-    for kind, (_, _, prose) in FACT_KINDS.items():
-        for pattern in prose:
-            for m in pattern.finditer(chunk.text):
-                if not any(f.kind == kind for f in out):
-                    sent = sentence_around(chunk.text, m.start())
-                    out.append(Fact(kind, m.group(1), chunk, chunk.start + sent[0], chunk.start + sent[1]))
-    return out
-
-
-def sentence_around(text: str, pos: int) -> tuple[int, int]:
-    return next(((a, b) for a, b in sentence_spans(text) if a <= pos < b), (0, len(text)))
-
-
-def same_value(a: str, b: str) -> bool:
-    """"2013" and "January 24, 2013" agree; "2013" and "2012" do not."""
-    na, nb = " ".join(words(a)), " ".join(words(b))
-    return na in nb or nb in na
-
-
 # ---------------------------------------------------------------- composing
 
 def empty_answer(question: str) -> Answer:
@@ -242,6 +175,10 @@ class Composer:
         note = f"\n\n_Your question was cut to its first {len(q.text)} characters._" if q.truncated else ""
         if not q.text:  # nothing left once control characters are gone
             return empty_answer(q.text)
+        # filters, comparisons, superlatives, counts over the catalog (a name no article has is refused first)
+        structured = answer_structured(self, r, note) if not q.unknown else None
+        if structured:
+            return structured
         kind = fact_kind(q.text) if (q.named or q.focus) and not q.plural else None
         film = self._film_in_question(r)
         if film and self._is_card(r) and not q.unknown:
@@ -459,15 +396,7 @@ class Composer:
         for i in self.searcher.catalog.chunk_ids.get(key, []):
             if self.searcher.duplicate_of[i] == i:
                 facts += [f for f in facts_in(self.searcher.index.chunks[i]) if f.kind == kind]
-        groups: list[tuple[str, list[Fact]]] = []
-        for f in sorted(facts, key=lambda f: -len(f.value)):  # the most specific wording leads its group
-            for value, members in groups:
-                if same_value(value, f.value):
-                    members.append(f)
-                    break
-            else:
-                groups.append((f.value, [f]))
-        return groups
+        return merge_values(facts)
 
     def _hit_for(self, r: SearchResult, chunk: Chunk, score: float) -> Hit:
         for h in r.hits:
@@ -476,22 +405,25 @@ class Composer:
         i = next(i for i, c in enumerate(self.searcher.index.chunks) if c.id == chunk.id)
         return Hit(i, chunk, score, 0.0, 0.0, self.searcher.chunk_film[i])
 
+    def cite_facts(self, r: SearchResult, facts, hits: list[Hit], sentences: dict) -> list[int]:
+        """The citation numbers of these facts; their passages join ``hits``, the stating line highlighted."""
+        score = r.films[0].score if r.films else 1.0
+        nums = []
+        for f in facts:
+            h = self._hit_for(r, f.chunk, score)
+            if h not in hits:
+                hits.append(h)
+                sentences[h.index] = (f.start - f.chunk.start, f.end - f.chunk.start)
+            nums.append(hits.index(h) + 1)
+        return sorted(set(nums))
+
     def _fact(self, r: SearchResult, key: str, kind: str, note: str) -> Answer | None:
         groups = self._fact_values(key, kind)
         if not groups:
             return None
         name = self.searcher.catalog.name(key)
-        score = r.films[0].score if r.films else 1.0
-        hits, sentences, parts = [], {}, []
-        for value, facts in groups:
-            nums = []
-            for f in facts:
-                h = self._hit_for(r, f.chunk, score)
-                if h not in hits:
-                    hits.append(h)
-                    sentences[h.index] = (f.start - f.chunk.start, f.end - f.chunk.start)
-                nums.append(hits.index(h) + 1)
-            parts.append((value, sorted(set(nums))))
+        hits, sentences = [], {}
+        parts = [(value, self.cite_facts(r, facts, hits, sentences)) for value, facts in groups]
         on = "on" if re.search(r"[A-Za-z]+ \d", parts[0][0]) else "in"
         first = FACT_PHRASE[kind].format(film=f"**{escape_md(name)}**", value=escape_md(parts[0][0]), on=on)
         lead = first + " " + "".join(f"[{n}]" for n in parts[0][1]) + "."

@@ -161,6 +161,23 @@ def show(markdown: str, plain: bool) -> None:
 
 @main.command()
 @common_options
+@click.option("--json", "as_json", is_flag=True, help="Every value with its sources (file, offsets, the stating text).")
+@click.option("--csv", "as_csv", is_flag=True, help="One row per film; values the articles disagree on joined by \" | \".")
+def films(settings: Settings, as_json: bool, as_csv: bool):
+    """The film catalog: each film's stated release date, runtime, director, cast, true story, country — cited.
+
+    Built from the index (built first if it is missing or out of date). Values the articles
+    disagree on are all listed, each with its own source; "-" means no article states it.
+    """
+    from .answer import open_composer
+    from .catalog import catalog_table
+
+    composer = open_composer(settings, log=lambda m: click.echo(m, err=True))
+    click.echo(catalog_table(composer.searcher, "json" if as_json else "csv" if as_csv else "text"), nl=False)
+
+
+@main.command()
+@common_options
 @click.option("--host", help="Address to listen on [FILMCHAT_HOST]. Default 127.0.0.1 (this machine only).")
 @click.option("--port", type=int, help="Port [FILMCHAT_PORT]. Default 7860.")
 @click.option("--auth", help="user:password required to open the chat [FILMCHAT_AUTH]; "

@@ -1,7 +1,8 @@
 """`filmchat eval`: answer quality per kind of question, beside the baselines users would otherwise build.
 
 Question sets are JSONL: ``id``, ``question``, ``history``, ``kind`` (paraphrase, keyword,
-fact, multi, followup, unanswerable), ``films`` (right films), ``answer`` (short fact
+fact, multi, followup, unanswerable, structured — with a ``form``: filter, count, comparison,
+superlative, unsettleable), ``films`` (right films), ``answer`` (short fact
 answer or null) and ``evidence`` (``[{"file", "quote"}]``).
 
 The figures are those of the evaluation contract (scoring.py). Thresholds are fitted by
@@ -28,6 +29,8 @@ from .settings import Settings
 TARGETS = {
     "film_hit@1": 0.95, "film_recall@5": 0.95, "evidence_hit@3": 0.95, "fact_answer_in_text": 0.90,
     "abstain_on_unanswerable": 1.0, "answered_when_answerable": 0.95, "citation_integrity": 1.0,
+    # questions over the film catalog (issue 16)
+    "structured_exact_set": 0.8, "structured_first_film": 0.9, "structured_declined_with_reason": 0.85,
 }
 LOWER_IS_BETTER = {"duplicate_citations@3"}
 

@@ -53,6 +53,10 @@ def score(gold: list[dict], pred: list[dict], texts: dict[str, str]) -> dict[str
             add("citation_integrity", t is not None and isinstance(c.get("start"), int) and isinstance(c.get("end"), int)
                 and t[c["start"]:c["end"]] == c.get("text") and c["end"] > c["start"])
         kind = g["kind"]
+        if kind == "structured":  # questions over the film catalog: this project's own kind (not the referee's)
+            for name, value in structured_figures(g, p).items():
+                add(name, value)
+            continue
         if kind == "unanswerable":
             add("abstain_on_unanswerable", bool(p.get("abstained")))
             continue
@@ -77,10 +81,27 @@ def score(gold: list[dict], pred: list[dict], texts: dict[str, str]) -> dict[str
     return {k: round(sum(v) / len(v), 4) for k, v in sorted(tally.items())}
 
 
+def structured_figures(g: dict, p: dict) -> dict[str, bool]:
+    """A question over the film catalog, by its ``form``: filter / count (the exact set of films),
+    comparison / superlative (the right film first), unsettleable (declined, the answer naming ``answer``:
+    the film or value the articles don't give)."""
+    form = g.get("form") or ("unsettleable" if not g.get("films") else "filter")
+    want = {norm_title(f) for f in g.get("films") or []}
+    got = [norm_title(f) for f in p.get("films") or []]
+    if form in ("filter", "count"):
+        ok = not p.get("abstained") and set(got) == want
+        return {"structured_exact_set": ok, f"structured_exact_set[{form}]": ok}
+    if form == "unsettleable":
+        return {"structured_declined_with_reason": bool(p.get("abstained"))
+                and norm_title(g.get("answer") or "") in norm_title(p.get("answer", ""))}
+    ok = bool(got) and got[0] in want
+    return {"structured_first_film": ok, f"structured_first_film[{form}]": ok}
+
+
 def outcome(g: dict, p: dict) -> str:
     """What a user got: 'right', 'wrong' (a wrong film, cited), 'missed' (abstained though the articles answer),
     'declined' (abstained, rightly) or 'invented' (answered a question the articles don't answer)."""
-    if g["kind"] == "unanswerable":
+    if g["kind"] == "unanswerable" or (g["kind"] == "structured" and not g.get("films")):
         return "declined" if p.get("abstained") else "invented"
     if p.get("abstained"):
         return "missed"

@@ -125,6 +125,23 @@ class ChatApp:
             self._rebuild.release()
 
 
+def films_tab(app: ChatApp):
+    """The film catalog as a sortable table; each cell's [n] is a statement listed under it (read on page load)."""
+    import gradio as gr
+
+    from .catalog import catalog_for, cited_table, source_line
+
+    def table():
+        return cited_table(catalog_for(app.live_composer().searcher))
+
+    gr.Markdown("Every value the articles state; [n] is its source, listed below the table. Sort or filter from a "
+                "column's ⋮ menu. Dates are year-month-day.")
+    gr.Dataframe(lambda: table()[1], headers=table()[0], interactive=False, wrap=True, elem_id="filmchat-films", max_height=720,
+                 show_search="filter")
+    gr.Markdown(lambda: "**Sources**\n\n" + "\n".join(f"{escape_md(source_line(n, f))}  " for n, f in
+                                                       enumerate(table()[2], 1)), elem_id="filmchat-film-sources")
+
+
 def make_app(app: ChatApp, may_rebuild: bool = True):
     import gradio as gr
 
@@ -170,6 +187,9 @@ def make_app(app: ChatApp, may_rebuild: bool = True):
             else:  # no endpoint at all: nothing to call anonymously
                 gr.Markdown("Rebuilding is off: this chat is open to the network without a password. "
                             "Run `filmchat index` on the server, or serve with `--auth`.")
+
+        with gr.Tab("Films", elem_id="filmchat-films-tab"):
+            films_tab(app)
 
         outs = [box, chatbot, questions, saved]
         box.submit(ask, [box, chatbot, questions], outs, api_visibility="private")
