@@ -28,10 +28,13 @@ def common_options(fn):
                   help="Where the index lives. Default: the project's index/ [FILMCHAT_INDEX_DIR].")
     @click.option("--model", help="sentence-transformers model name or folder. Default: the packaged "
                   "all-MiniLM-L6-v2 [FILMCHAT_MODEL].")
+    @click.option("--store", type=click.Choice(["faiss", "qdrant"]), help="Where the index lives: faiss (files in "
+                  "--index-dir, the default) or qdrant (FILMCHAT_QDRANT_URL, else local mode in FILMCHAT_QDRANT_PATH; "
+                  "docs/scale-out.md) [FILMCHAT_STORE].")
     @functools.wraps(fn)
-    def wrapper(corpus_dir, index_dir, model, **kwargs):
+    def wrapper(corpus_dir, index_dir, model, store, **kwargs):
         try:
-            settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+            settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model, store=store)
         except ValueError as e:
             raise UserError(f"error: {e}") from e
         return guarded(fn)(settings, **kwargs)

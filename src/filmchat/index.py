@@ -464,6 +464,7 @@ def build_index(
     full: bool = False,
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    embed: Callable[[list[Chunk]], dict[str, _Part]] | None = None,
 ) -> BuildReport:
     """(Re)build the index for settings.corpus_dir; embeds only new and changed files unless ``full``.
 
@@ -471,7 +472,12 @@ def build_index(
     is written and neither the model nor FAISS is loaded. ``on_progress(done, total)``
     counts sentences embedded, from (0, total) up to (total, total); it is not called
     when there is nothing to embed. Raises IndexBusy while another build holds the lock.
+    ``embed(chunks)`` replaces the in-process encoder (bulk.py's Ray path).
     """
+    if _qdrant(settings):
+        from . import store_qdrant
+
+        return store_qdrant.build(settings, embedder, full, progress, on_progress, embed)
     t0 = time.perf_counter()
     index_dir = Path(settings.index_dir)
     try:
@@ -519,7 +525,9 @@ def build_index(
 
         fresh = chunk_corpus(docs, settings.chunk_chars)
         report.embedded = len(fresh)
-        if fresh:
+        if fresh and embed is not None:
+            parts.update(embed(fresh))
+        elif fresh:
             embedder = embedder or Embedder(settings.model, settings.backend)
             parts.update(_embed(embedder, fresh, progress, on_progress))
         chunks, units, vecs = [], [], []
@@ -619,8 +627,19 @@ def _write_build(settings, index_dir, files, titles, skipped, chunks, units, emb
 
 # ---------------------------------------------------------------- load and check
 
+def _qdrant(settings: Settings) -> bool:
+    """Which store holds the index: this module's FAISS + bm25s folder (default) or store_qdrant's collection."""
+    if settings.store not in ("faiss", "qdrant"):
+        raise IndexProblem(f"unknown store {settings.store!r}; use faiss (the default) or qdrant")
+    return settings.store == "qdrant"
+
+
 def load_index(settings: Settings, check_settings: bool = True) -> Index:
     """The live index, verified byte for byte against its manifest."""
+    if _qdrant(settings):
+        from . import store_qdrant
+
+        return store_qdrant.load(settings, check_settings)
     index_dir = Path(settings.index_dir)
     for attempt in range(3):
         live = _live(index_dir)
@@ -678,6 +697,10 @@ class Status:
 
 def index_status(settings: Settings) -> Status:
     """What `filmchat status` prints: checks the manifest, every checksum and every file's hash (no model)."""
+    if _qdrant(settings):
+        from . import store_qdrant
+
+        return store_qdrant.status(settings)
     try:
         live = _live(Path(settings.index_dir))
     except IndexProblem as e:

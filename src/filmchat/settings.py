@@ -38,6 +38,14 @@ class Settings:
     max_question_chars: int = 2000
     # Below this fused evidence score the articles are taken not to answer (calibrated on dev.jsonl).
     abstain_threshold: float = 0.37
+    # Where the index lives: "faiss" (FAISS + bm25s files in index_dir) or "qdrant" (store_qdrant.py:
+    # a server/cluster at qdrant_url, else qdrant-client's local mode in qdrant_path, default index_dir/qdrant).
+    store: str = "faiss"
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    qdrant_path: Path | None = None
+    qdrant_collection: str = "filmchat"  # the alias naming the live collection
+    qdrant_quantize: bool = False  # int8 scalar quantization of the dense vectors: 4x less RAM (docs/scale-out.md)
     # Serving.
     host: str = "127.0.0.1"
     port: int = 7860
@@ -64,6 +72,12 @@ _ENV = {
     "auth": ("FILMCHAT_AUTH", str),
     "concurrency": ("FILMCHAT_CONCURRENCY", int),
     "queue_size": ("FILMCHAT_QUEUE_SIZE", int),
+    "store": ("FILMCHAT_STORE", str),
+    "qdrant_url": ("FILMCHAT_QDRANT_URL", str),
+    "qdrant_api_key": ("FILMCHAT_QDRANT_API_KEY", str),
+    "qdrant_path": ("FILMCHAT_QDRANT_PATH", Path),
+    "qdrant_collection": ("FILMCHAT_QDRANT_COLLECTION", str),
+    "qdrant_quantize": ("FILMCHAT_QDRANT_QUANTIZE", lambda v: v.lower() in ("1", "true", "yes")),
 }
 
 
@@ -78,7 +92,7 @@ def load_settings(env: dict[str, str] | None = None, **flags) -> Settings:
             except ValueError as e:
                 raise ValueError(f"{var}={env[var]!r} is not a valid {cast.__name__}") from e
     values.update({k: v for k, v in flags.items() if v is not None})
-    for key in ("corpus_dir", "index_dir"):
+    for key in ("corpus_dir", "index_dir", "qdrant_path"):
         if key in values:
             values[key] = Path(values[key]).expanduser()
     return Settings(**values)
