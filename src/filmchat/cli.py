@@ -78,7 +78,10 @@ def main():
 @common_options
 @click.option("--full", is_flag=True, help="Re-embed every file, ignoring what the last build can reuse.")
 @click.option("--check", is_flag=True, help="Only say whether the index matches the corpus and settings (exit 1 if not).")
-def index(settings: Settings, full: bool, check: bool):
+@click.option("--workers", type=click.IntRange(min=1), help="Embed with this many Ray workers (a local Ray unless "
+              "--ray is given; needs the ray extra; docs/scale-out.md).")
+@click.option("--ray", "ray_address", help="Embed on the Ray cluster at this address (e.g. ray://head:10001).")
+def index(settings: Settings, full: bool, check: bool, workers: int | None, ray_address: str | None):
     """(Re)build the index of the corpus: only new or changed files are embedded.
 
     Prints what changed (added, changed, removed files), how many chunks were
@@ -89,7 +92,12 @@ def index(settings: Settings, full: bool, check: bool):
 
     if check:
         return _status(settings)
-    report = build_index(settings, full=full, progress=sys.stderr.isatty())
+    embed = None
+    if workers or ray_address:
+        from .bulk import ray_embedder
+
+        embed = ray_embedder(settings, workers or 2, ray_address)
+    report = build_index(settings, full=full, progress=sys.stderr.isatty(), embed=embed)
     for s in report.skipped:
         click.echo(f"skipped {s.path}: {s.reason}", err=True)
     click.echo(report.summary())

@@ -561,8 +561,7 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress)
     """Embed every sentence of these chunks (with a progress bar), grouped into one part per file."""
     from tqdm import tqdm
 
-    rows = [(ci, a, b) for ci, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
-    texts = [chunks[ci].sentence_text((a, b)) for ci, a, b in rows]
+    rows, texts = sentence_rows(chunks)
     vecs = np.zeros((len(texts), embedder.dimension), np.float32)
     # sorting by length keeps padding low inside each batch
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -577,7 +576,13 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress)
         if on_progress:
             on_progress(min(s + batch, len(texts)), len(texts))
     bar.close()
-    return _split_by_file(chunks, np.array(rows, dtype=np.int64).reshape(-1, 3), vecs)
+    return _split_by_file(chunks, rows, vecs)
+
+
+def sentence_rows(chunks: list[Chunk]) -> tuple[np.ndarray, list[str]]:
+    """One (chunk position, start, end) row per sentence of these chunks, and the text the encoder sees for it."""
+    rows = [(ci, a, b) for ci, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
+    return np.array(rows, dtype=np.int64).reshape(-1, 3), [chunks[ci].sentence_text((a, b)) for ci, a, b in rows]
 
 
 def _write_build(settings, index_dir, files, titles, skipped, chunks, units, embeddings, t0) -> Path:
