@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("qdrant_client")
 
-from conftest import CORPUS, ROOT  # noqa: E402
+from conftest import ROOT  # noqa: E402
 from filmchat import store_qdrant  # noqa: E402
 from filmchat.evaluation import run_eval  # noqa: E402
 from filmchat.index import IndexBusy, build_index, index_status, load_index  # noqa: E402

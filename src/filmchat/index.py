@@ -20,6 +20,7 @@ vector to its chunk and the sentence's offsets inside the chunk.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import fcntl
@@ -207,12 +208,16 @@ class Index:
         """
         k = max(1, min(k, len(self.units)))
         scores, ids = self.vectors.search(np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32), k)
+        return self._best_per_chunk(ids[0], scores[0])
+
+    def _best_per_chunk(self, units, scores) -> dict[int, tuple[float, int]]:
+        """The first (best) hit of each chunk among unit hits that come best first; negative units are padding."""
         best: dict[int, tuple[float, int]] = {}
-        for u, s in zip(ids[0], scores[0]):
+        for u, s in zip(units, scores):
             if u < 0:
                 continue
             c = int(self.units[u, 0])
-            if c not in best:  # results come best first
+            if c not in best:
                 best[c] = (float(s), int(u))
         return best
 
@@ -221,12 +226,15 @@ class Index:
 
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (0 where no term matches)."""
-        if self._stemmer is None:
-            self._stemmer = _stemmer()
-        tokens = bm25_tokens([query], self._stemmer)[0]
+        tokens = self.query_tokens(query)
         if not tokens:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+
+    def query_tokens(self, query: str) -> list[str]:
+        if self._stemmer is None:
+            self._stemmer = _stemmer()
+        return bm25_tokens([query], self._stemmer)[0]
 
 
 # ---------------------------------------------------------------- build
@@ -474,21 +482,16 @@ def build_index(
     when there is nothing to embed. Raises IndexBusy while another build holds the lock.
     ``embed(chunks)`` replaces the in-process encoder (bulk.py's Ray path).
     """
-    if _qdrant(settings):
-        from . import store_qdrant
-
-        return store_qdrant.build(settings, embedder, full, progress, on_progress, embed)
     t0 = time.perf_counter()
-    index_dir = Path(settings.index_dir)
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise IndexProblem(f"cannot create the index folder {index_dir} ({e.strerror or e}); "
-                           "choose another with --index-dir or FILMCHAT_INDEX_DIR") from e
-    with BuildLock(index_dir):
-        _remove_leftovers(index_dir)
+    if _qdrant(settings):
+        from .store_qdrant import CollectionTarget
+
+        target = CollectionTarget(settings)
+    else:
+        target = _FolderTarget(settings)
+    with target.lock():
         found, skipped = scan_corpus(settings.corpus_dir, settings.max_file_mb)
-        build, manifest, why = _previous(settings)
+        build, manifest, why = target.previous()
         old_files: dict[str, str] = manifest.get("files", {})
         incremental = build is not None and not why and not full
         if incremental:
@@ -508,7 +511,7 @@ def build_index(
 
         keep = {f for f in found if incremental and old_files.get(f) == found[f]}
         try:
-            parts = _read_parts(build, keep) if keep else {}
+            parts = target.read_parts(build, keep) if keep else {}
         except Exception as e:  # noqa: BLE001 - damaged since it was verified: embed everything instead
             keep, parts = set(), {}
             report.full, report.note = True, f"rebuilt from scratch (previous index unreadable: {type(e).__name__})"
@@ -547,14 +550,44 @@ def build_index(
             embeddings = np.zeros((0, int(dim)), np.float32)
         report.files, report.chunks = len(files), len(chunks)
         report.sentences = sum(len(p.units) for f, p in parts.items() if f not in keep)
-        try:
-            report.directory = _write_build(settings, index_dir, files, titles, report.skipped, chunks, units_all,
-                                            embeddings, t0)
-        except OSError as e:  # a full disk, a read-only folder: the live index is untouched
-            raise IndexProblem(f"cannot write the new index in {index_dir} ({e.strerror or e}); "
-                               "the previous index is unchanged") from e
+        report.directory = target.write(report, files, titles, chunks, units_all, embeddings, incremental, t0)
         report.seconds = time.perf_counter() - t0
         return report
+
+
+class _FolderTarget:
+    """Where build_index writes by default: a build folder of FAISS + bm25s files under index_dir, switched by CURRENT.
+
+    store_qdrant.CollectionTarget has the same four methods for a Qdrant collection.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings, self.index_dir = settings, Path(settings.index_dir)
+
+    @contextlib.contextmanager
+    def lock(self):
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IndexProblem(f"cannot create the index folder {self.index_dir} ({e.strerror or e}); "
+                               "choose another with --index-dir or FILMCHAT_INDEX_DIR") from e
+        with BuildLock(self.index_dir):
+            _remove_leftovers(self.index_dir)
+            yield
+
+    def previous(self) -> tuple[Path | None, dict, str]:
+        return _previous(self.settings)
+
+    def read_parts(self, build: Path, keep: set[str]) -> dict[str, _Part]:
+        return _read_parts(build, keep)
+
+    def write(self, report: BuildReport, files, titles, chunks, units, embeddings, incremental: bool, t0) -> Path:
+        try:
+            return _write_build(self.settings, self.index_dir, files, titles, report.skipped, chunks, units,
+                                embeddings, t0)
+        except OSError as e:  # a full disk, a read-only folder: the live index is untouched
+            raise IndexProblem(f"cannot write the new index in {self.index_dir} ({e.strerror or e}); "
+                               "the previous index is unchanged") from e
 
 
 def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress) -> dict[str, _Part]:
@@ -713,12 +746,17 @@ def index_status(settings: Settings) -> Status:
     if live is None:
         return Status([f"no index in {settings.index_dir}; build it with `filmchat index`"], missing=True)
     build, manifest = live
+    return status_of(manifest, settings, lambda: _verify(build, manifest))
+
+
+def status_of(manifest: dict, settings: Settings, verify: Callable[[], None], where: str = "") -> Status:
+    """A live index's manifest against the settings and the corpus; ``verify`` raises IndexProblem if its data is damaged."""
     st = Status([])
     for m in _mismatches(manifest, settings):
         st.mismatch = True
         st.messages.append(f"{m.replace(':', ' differs:', 1)}; {REBUILD_FOR}")
     try:
-        _verify(build, manifest)
+        verify()
     except IndexProblem as e:
         return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch, corrupt=True)
     found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
@@ -735,5 +773,5 @@ def index_status(settings: Settings) -> Status:
         st.messages.append("run `filmchat index` to update")
     if st.ok:
         st.messages.append(f"index matches the corpus ({len(found)} files, {manifest.get('chunks')} chunks, "
-                           f"model {manifest.get('model')}, built {manifest.get('built_at')})")
+                           f"model {manifest.get('model')}, built {manifest.get('built_at')}{where})")
     return st

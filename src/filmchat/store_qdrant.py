@@ -16,9 +16,10 @@ Qdrant equivalent of ``index/CURRENT``):
 - one payload-only point holding the manifest (model, chunking, file hashes), so that
   ``filmchat status`` works against a cluster.
 
-A full build fills a new collection and switches the alias in one call; an incremental
-build deletes the changed and removed files' points by a payload filter and upserts the
-new ones in the live collection. A lock collection turns a second build away.
+index.build_index does the build (what changed, what to embed); CollectionTarget writes
+it: a full build fills a new collection and switches the alias in one call; an
+incremental build deletes the changed and removed files' points by a payload filter and
+upserts the new ones in the live collection. A lock collection turns a second build away.
 
 Search goes through the Query API (``query_points``): one dense query, one sparse query;
 their scores are fused above the store by search.fuse exactly as with FAISS, which is
@@ -38,17 +39,15 @@ import time
 import uuid
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .chunking import Chunk, chunk_corpus
-from .corpus import CorpusError, read_corpus, scan_corpus
-from .embedding import Embedder
-from .index import (BuildReport, IndexBusy, IndexCorrupt, IndexMissing, IndexMismatch, IndexProblem, Status, _diff,
-                    _embed, _mismatches, _outdated, _still_unusable, _versions, bm25_tokens, pipeline_fingerprint,
-                    settings_fingerprint, FORMAT, REBUILD, REBUILD_FOR, _stemmer)
+from .chunking import Chunk
+from .index import (FORMAT, REBUILD, REBUILD_FOR, BuildReport, Index, IndexBusy, IndexCorrupt, IndexMismatch,
+                    IndexMissing, IndexProblem, Status, _mismatches, _outdated, _stemmer, _versions, bm25_tokens,
+                    pipeline_fingerprint, settings_fingerprint, status_of)
 from .settings import Settings
 
 DENSE, SPARSE = "dense", "bm25"
@@ -129,27 +128,15 @@ def _uid(kind: str, key: str) -> str:
 
 # ---------------------------------------------------------------- the loaded index
 
-@dataclass
-class QdrantIndex:
-    """The same small interface as index.Index (chunks, units, embeddings, dense, lexical_scores, unit_span)."""
+@dataclass(kw_only=True)
+class QdrantIndex(Index):
+    """index.Index whose dense and BM25 searches are Qdrant queries (``vectors`` and ``bm25`` stay None)."""
 
     client: object
     collection: str  # the concrete collection the alias named at load
     alias: str
-    manifest: dict
-    chunks: list[Chunk]
-    units: np.ndarray  # int64 rows (chunk position, start, end within the chunk), one per vector
-    embeddings: np.ndarray
     unit_row: dict[str, int]  # point id -> row of units
     chunk_pos: dict[str, int]  # point id -> position in chunks
-    _stemmer: object = field(default=None, repr=False)
-
-    @property
-    def directory(self) -> Path:
-        return Path(self.collection)
-
-    def __len__(self) -> int:
-        return len(self.chunks)
 
     def is_live(self) -> bool:
         try:
@@ -162,24 +149,11 @@ class QdrantIndex:
         k = max(1, min(k, len(self.units)))
         res = self.client.query_points(self.collection, query=np.asarray(query_vector, np.float32).ravel().tolist(),
                                        using=DENSE, limit=k, with_payload=False)
-        best: dict[int, tuple[float, int]] = {}
-        for p in res.points:
-            u = self.unit_row.get(str(p.id))
-            if u is None:
-                continue
-            c = int(self.units[u, 0])
-            if c not in best:
-                best[c] = (float(p.score), u)
-        return best
-
-    def unit_span(self, u: int) -> tuple[int, int]:
-        return int(self.units[u, 1]), int(self.units[u, 2])
+        return self._best_per_chunk([self.unit_row.get(str(p.id), -1) for p in res.points], [p.score for p in res.points])
 
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (0 where no term matches), from the sparse vectors."""
-        if self._stemmer is None:
-            self._stemmer = _stemmer()
-        tokens = bm25_tokens([query], self._stemmer)[0]
+        tokens = self.query_tokens(query)
         out = np.zeros(len(self.chunks), dtype=np.float32)
         if not tokens or not self.chunks:
             return out
@@ -267,8 +241,8 @@ def load(settings: Settings, check_settings: bool = True) -> QdrantIndex:
         raise IndexCorrupt(f"Qdrant collection {collection} is inconsistent ({len(units)} vectors, {len(chunks)} chunks; "
                            f"the manifest says {manifest.get('vectors')} and {manifest.get('chunks')}); {REBUILD}")
     unit_row = {ids[i]: r for r, i in enumerate(order)}
-    return QdrantIndex(client, collection, settings.qdrant_collection, manifest, chunks, units, embeddings,
-                       unit_row, chunk_pos)
+    return QdrantIndex(Path(collection), manifest, chunks, units, embeddings, None, None, client=client,
+                       collection=collection, alias=settings.qdrant_collection, unit_row=unit_row, chunk_pos=chunk_pos)
 
 
 # ---------------------------------------------------------------- build
@@ -363,107 +337,69 @@ def _write_manifest(client, collection: str, manifest: dict) -> None:
         "kind": "manifest", "manifest": json.dumps(manifest, ensure_ascii=False)})], wait=True)
 
 
-def build(settings: Settings, embedder: Embedder | None = None, full: bool = False, progress: bool = False,
-          on_progress=None, embed=None) -> BuildReport:
-    """index.build_index for the Qdrant store; ``embed(chunks)`` replaces the in-process encoder (bulk.py)."""
-    from .index import _Part
+class CollectionTarget:
+    """What index.build_index writes to under ``--store qdrant`` (the same four methods as its _FolderTarget).
 
-    t0 = time.perf_counter()
-    client = client_for(settings)
-    alias = settings.qdrant_collection
-    with _Lock(client, alias):
-        found, skipped = scan_corpus(settings.corpus_dir, settings.max_file_mb)
+    A full build fills a new collection and switches the alias to it; an incremental one
+    deletes the changed and removed files' points by a ``file`` filter and upserts the new
+    files' points in the live collection (the kept passages stay where they are).
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings, self.alias = settings, settings.qdrant_collection
+        self.client = client_for(settings)
+        self.live: str | None = None
+        self.manifest: dict = {}
+
+    def lock(self):
+        return _Lock(self.client, self.alias)
+
+    def previous(self) -> tuple[Path | None, dict, str]:
         try:
-            live = _live(client, alias)
-            why = ""
+            live = _live(self.client, self.alias)
         except IndexProblem as e:
-            live, why = None, str(e).split("; rebuild")[0]
-        collection, manifest = live if live else (None, {})
-        if live:
-            why = "; ".join(_mismatches(manifest, settings)) or _outdated(manifest)
-        old_files: dict[str, str] = manifest.get("files", {})
-        incremental = live is not None and not why and not full
+            return None, {}, str(e).split("; rebuild")[0]
+        if live is None:
+            return None, {}, ""
+        self.live, self.manifest = live
+        return Path(self.live), self.manifest, "; ".join(_mismatches(self.manifest, self.settings)) or _outdated(self.manifest)
+
+    def read_parts(self, build: Path, keep: set[str]) -> dict:
+        return {}  # kept files' points stay in the live collection
+
+    def write(self, report: BuildReport, files, titles, chunks, units, embeddings, incremental: bool, t0) -> Path:
+        client, models, stemmer = self.client, _models(), _stemmer()
         if incremental:
-            carried = _still_unusable(found, manifest)
-            skipped += carried
-            for s in carried:
-                del found[s.path]
-            added, changed, removed = _diff(old_files, found)
-            if not (added or changed or removed):
-                return BuildReport(files=len(found), skipped=skipped, chunks=int(manifest.get("chunks", 0)),
-                                   seconds=time.perf_counter() - t0, rebuilt=False, directory=Path(collection))
-        report = BuildReport(skipped=skipped, full=not incremental)
-        if full and live is not None:
-            report.note = "full rebuild"
-        elif why:
-            report.note = f"rebuilt from scratch ({why})"
-        keep = {f for f in found if incremental and old_files.get(f) == found[f]}
-        docs, unusable = read_corpus(settings.corpus_dir, settings.max_file_mb, only=[f for f in found if f not in keep])
-        report.skipped += unusable
-        files = {**{f: old_files[f] for f in keep}, **{d.path: d.sha256 for d in docs}}
-        if not files:
-            raise CorpusError(f"no readable articles (.txt, .md, .html) in {settings.corpus_dir} ("
-                              + "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5]) + ")")
-        titles = {**{f: (manifest.get("titles") or {}).get(f, f) for f in keep}, **{d.path: d.title for d in docs}}
-        report.added, report.changed, report.removed = _diff(old_files, files)
-        fresh = chunk_corpus(docs, settings.chunk_chars)
-        report.embedded = len(fresh)
-        if fresh:
-            if embed is not None:
-                parts: dict[str, _Part] = embed(fresh)
-            else:
-                embedder = embedder or Embedder(settings.model, settings.backend)
-                parts = _embed(embedder, fresh, progress, on_progress)
-        else:
-            parts = {}
-        chunks, units, vecs = [], [], []
-        for path in sorted(parts):
-            p = parts[path]
-            u = p.units.copy()
-            u[:, 0] += len(chunks)
-            chunks.extend(p.chunks)
-            units.append(u)
-            vecs.append(p.vectors)
-        units_all = np.concatenate(units) if units else np.zeros((0, 3), np.int64)
-        dim = int(vecs[0].shape[1]) if vecs else int(manifest.get("dimension") or
-                                                       (embedder or Embedder(settings.model, settings.backend)).dimension)
-        vectors = np.concatenate(vecs) if vecs else np.zeros((0, dim), np.float32)
-        stemmer = _stemmer()
-        models = _models()
-        if incremental:
-            avgdl = float(manifest.get("bm25_avgdl") or 1.0)  # kept passages keep their weights; see docs/scale-out.md
-            target = collection
+            avgdl = float(self.manifest.get("bm25_avgdl") or 1.0)  # kept passages keep their weights: docs/scale-out.md
+            target = self.live
             gone = sorted(set(report.changed) | set(report.removed))
             if gone:
                 client.delete(target, points_selector=models.FilterSelector(filter=models.Filter(must=[
                     models.FieldCondition(key="file", match=models.MatchAny(any=gone))])), wait=True)
-            _upsert(client, target, _points(chunks, units_all, vectors, avgdl, stemmer))
+            _upsert(client, target, _points(chunks, units, embeddings, avgdl, stemmer))
         else:
             lengths = [len(t) for t in bm25_tokens([c.lexical_text() for c in chunks], stemmer)] if chunks else [1]
             avgdl = float(np.mean(lengths))
-            target = f"{alias}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-            _create(client, target, dim, settings)
+            target = f"{self.alias}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+            _create(client, target, int(embeddings.shape[1]), self.settings)
             try:
-                _upsert(client, target, _points(chunks, units_all, vectors, avgdl, stemmer))
+                _upsert(client, target, _points(chunks, units, embeddings, avgdl, stemmer))
             except BaseException:
                 client.delete_collection(target)
                 raise
         n_chunks = client.count(target, count_filter=_kind("chunk"), exact=True).count
         n_units = client.count(target, count_filter=_kind("unit"), exact=True).count
         _write_manifest(client, target, {
-            "format": FORMAT, **settings_fingerprint(settings), "backend": settings.backend,
-            "pipeline": pipeline_fingerprint(), "dimension": dim, "chunks": n_chunks, "vectors": n_units,
-            "bm25_avgdl": avgdl, "files": dict(sorted(files.items())), "titles": dict(sorted(titles.items())),
-            "skipped": [dataclasses.asdict(s) for s in report.skipped], "versions": _versions(),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - t0, 3)})
+            "format": FORMAT, **settings_fingerprint(self.settings), "backend": self.settings.backend,
+            "pipeline": pipeline_fingerprint(), "dimension": int(embeddings.shape[1]), "chunks": n_chunks,
+            "vectors": n_units, "bm25_avgdl": avgdl, "files": dict(sorted(files.items())),
+            "titles": dict(sorted(titles.items())), "skipped": [dataclasses.asdict(s) for s in report.skipped],
+            "versions": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "build_seconds": round(time.perf_counter() - t0, 3)})
         if not incremental:
-            _switch_alias(client, alias, target, collection)
-        report.files, report.chunks = len(files), n_chunks
-        report.reused = n_chunks - len(chunks)
-        report.sentences = len(units_all)
-        report.directory = Path(target)
-        report.seconds = time.perf_counter() - t0
-        return report
+            _switch_alias(client, self.alias, target, self.live)
+        report.chunks, report.reused = n_chunks, n_chunks - len(chunks)
+        return Path(target)
 
 
 def _kind(kind: str):
@@ -497,28 +433,11 @@ def status(settings: Settings) -> Status:
         return Status([f"no index in Qdrant collection {settings.qdrant_collection}; build it with `filmchat index`"],
                       missing=True)
     collection, manifest = live
-    st = Status([])
-    for m in _mismatches(manifest, settings):
-        st.mismatch = True
-        st.messages.append(f"{m.replace(':', ' differs:', 1)}; {REBUILD_FOR}")
-    n_units = client.count(collection, count_filter=_kind("unit"), exact=True).count
-    if n_units != manifest.get("vectors"):
-        return Status([f"Qdrant collection {collection} has {n_units} vectors, its manifest {manifest.get('vectors')}; "
-                       f"{REBUILD}", *st.messages], missing=True, mismatch=st.mismatch, corrupt=True)
-    found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
-    for s in _still_unusable(found, manifest):
-        del found[s.path]
-    added, changed, removed = _diff(manifest["files"], found)
-    st.messages += [f"new file not indexed: {f}" for f in added]
-    st.messages += [f"changed since indexed: {f}" for f in changed]
-    st.messages += [f"removed file still indexed: {f}" for f in removed]
-    if why := _outdated(manifest):
-        st.messages.append(why)
-    st.stale = bool(added or changed or removed or why)
-    if st.stale:
-        st.messages.append("run `filmchat index` to update")
-    if st.ok:
-        st.messages.append(f"index matches the corpus ({len(found)} files, {manifest.get('chunks')} chunks, "
-                           f"model {manifest.get('model')}, built {manifest.get('built_at')}; Qdrant collection "
-                           f"{settings.qdrant_collection} -> {collection})")
-    return st
+
+    def verify():
+        n_units = client.count(collection, count_filter=_kind("unit"), exact=True).count
+        if n_units != manifest.get("vectors"):
+            raise IndexCorrupt(f"Qdrant collection {collection} has {n_units} vectors, its manifest "
+                               f"{manifest.get('vectors')}; {REBUILD}")
+
+    return status_of(manifest, settings, verify, f"; Qdrant collection {settings.qdrant_collection} -> {collection}")
