@@ -23,10 +23,13 @@ def common_options(fn):
                   help="Where the index lives. Default: the project's index/ [FILMCHAT_INDEX_DIR].")
     @click.option("--model", help="sentence-transformers model name or folder. Default: the packaged "
                   "all-MiniLM-L6-v2 [FILMCHAT_MODEL].")
+    @click.option("--store", type=click.Choice(["faiss", "qdrant"]), help="Where the index lives: faiss (files in "
+                  "--index-dir, the default) or qdrant (FILMCHAT_QDRANT_URL, else local mode in FILMCHAT_QDRANT_PATH; "
+                  "docs/scale-out.md) [FILMCHAT_STORE].")
     @functools.wraps(fn)
-    def wrapper(corpus_dir, index_dir, model, **kwargs):
+    def wrapper(corpus_dir, index_dir, model, store, **kwargs):
         try:
-            settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+            settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model, store=store)
         except ValueError as e:
             raise UserError(f"error: {e}") from e
         return guarded(fn)(settings, **kwargs)
@@ -54,7 +57,10 @@ def main():
 @common_options
 @click.option("--full", is_flag=True, help="Re-embed every file, ignoring what the last build can reuse.")
 @click.option("--check", is_flag=True, help="Only say whether the index matches the corpus and settings (exit 1 if not).")
-def index(settings: Settings, full: bool, check: bool):
+@click.option("--workers", type=click.IntRange(min=1), help="Embed with this many Ray workers (a local Ray unless "
+              "--ray is given; needs the ray extra; docs/scale-out.md).")
+@click.option("--ray", "ray_address", help="Embed on the Ray cluster at this address (e.g. ray://head:10001).")
+def index(settings: Settings, full: bool, check: bool, workers: int | None, ray_address: str | None):
     """(Re)build the index of the corpus: only new or changed files are embedded.
 
     Prints what changed (added, changed, removed files), how many chunks were
@@ -65,7 +71,12 @@ def index(settings: Settings, full: bool, check: bool):
 
     if check:
         return _status(settings)
-    report = build_index(settings, full=full, progress=sys.stderr.isatty())
+    embed = None
+    if workers or ray_address:
+        from .bulk import ray_embedder
+
+        embed = ray_embedder(settings, workers or 2, ray_address)
+    report = build_index(settings, full=full, progress=sys.stderr.isatty(), embed=embed)
     for s in report.skipped:
         click.echo(f"skipped {show_path(s.path)}: {s.reason}", err=True)
     click.echo(report.summary())

@@ -9,6 +9,7 @@ vector to its chunk and the sentence's offsets inside the chunk.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -89,12 +90,16 @@ class Index:
         """
         k = max(1, min(k, len(self.units)))
         scores, ids = self.vectors.search(np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32), k)
+        return self._best_per_chunk(ids[0], scores[0])
+
+    def _best_per_chunk(self, units, scores) -> dict[int, tuple[float, int]]:
+        """The first (best) hit of each chunk among unit hits that come best first; negative units are padding."""
         best: dict[int, tuple[float, int]] = {}
-        for u, s in zip(ids[0], scores[0]):
+        for u, s in zip(units, scores):
             if u < 0:
                 continue
             c = int(self.units[u, 0])
-            if c not in best:  # results come best first
+            if c not in best:
                 best[c] = (float(s), int(u))
         return best
 
@@ -102,18 +107,20 @@ class Index:
         return int(self.units[u, 1]), int(self.units[u, 2])
 
     def lexical_scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (0 where no term matches).
-
-        The query is tokenized word by word with remembered stems (what bm25_tokens gives each
-        word), which spares the tokenizer's set-up on every question.
-        """
-        tokens = [s for w in words(query) for s in stems(w)]
+        """BM25 score of every chunk for the query (0 where no term matches)."""
+        tokens = self.query_tokens(query)
         if not tokens:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
 
+    def query_tokens(self, query: str) -> list[str]:
+        """The query's BM25 tokens, word by word with remembered stems (what bm25_tokens gives each word):
+        this spares the tokenizer's set-up on every question."""
+        return [s for w in words(query) for s in stems(w)]
 
-# ---------------------------------------------------------------- build
+
+# ---------------------------------------------------------------- what an index was built with
+
 def settings_fingerprint(settings: Settings) -> dict:
     """What an index must have been built with to answer for these settings.
 
@@ -279,6 +286,7 @@ def build_index(
     full: bool = False,
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    embed: Callable[[list[Chunk]], dict[str, _Part]] | None = None,
 ) -> BuildReport:
     """(Re)build the index for settings.corpus_dir; embeds only new and changed files unless ``full``.
 
@@ -286,18 +294,18 @@ def build_index(
     is written and neither the model nor FAISS is loaded. ``on_progress(done, total)``
     counts sentences embedded, from (0, total) up to (total, total); it is not called
     when there is nothing to embed. Raises IndexBusy while another build holds the lock.
+    ``embed(chunks)`` replaces the in-process encoder (bulk.py's Ray path).
     """
     t0 = time.perf_counter()
-    index_dir = Path(settings.index_dir)
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise IndexProblem(f"cannot create the index folder {index_dir} ({e.strerror or e}); "
-                           "choose another with --index-dir or FILMCHAT_INDEX_DIR") from e
-    with BuildLock(index_dir):
-        _remove_leftovers(index_dir)
+    if _qdrant(settings):
+        from .store_qdrant import CollectionTarget
+
+        target = CollectionTarget(settings)
+    else:
+        target = _FolderTarget(settings)
+    with target.lock():
         found, skipped = scan_corpus(settings.corpus_dir, settings.max_file_mb)
-        build, manifest, why = _previous(settings)
+        build, manifest, why = target.previous()
         old_files: dict[str, str] = manifest.get("files", {})
         incremental = build is not None and not why and not full
         if incremental:
@@ -317,7 +325,7 @@ def build_index(
 
         keep = {f for f in found if incremental and old_files.get(f) == found[f]}
         try:
-            parts = _read_parts(build, keep) if keep else {}
+            parts = target.read_parts(build, keep) if keep else {}
         except Exception as e:  # noqa: BLE001 - damaged since it was verified: embed everything instead
             keep, parts = set(), {}
             report.full, report.note = True, f"rebuilt from scratch (previous index unreadable: {type(e).__name__})"
@@ -334,7 +342,9 @@ def build_index(
 
         fresh = chunk_corpus(docs, settings.chunk_chars)
         report.embedded = len(fresh)
-        if fresh:
+        if fresh and embed is not None:
+            parts.update(embed(fresh))
+        elif fresh:
             embedder = embedder or Embedder(settings.model, settings.backend)
             parts.update(_embed(embedder, fresh, progress, on_progress))
         chunks, units, vecs = [], [], []
@@ -354,22 +364,51 @@ def build_index(
             embeddings = np.zeros((0, int(dim)), np.float32)
         report.files, report.chunks = len(files), len(chunks)
         report.sentences = sum(len(p.units) for f, p in parts.items() if f not in keep)
-        try:
-            report.directory = _write_build(settings, index_dir, files, titles, report.skipped, chunks, units_all,
-                                            embeddings, t0)
-        except OSError as e:  # a full disk, a read-only folder: the live index is untouched
-            raise IndexProblem(f"cannot write the new index in {index_dir} ({e.strerror or e}); "
-                               "the previous index is unchanged") from e
+        report.directory = target.write(report, files, titles, chunks, units_all, embeddings, incremental, t0)
         report.seconds = time.perf_counter() - t0
         return report
+
+
+class _FolderTarget:
+    """Where build_index writes by default: a build folder of FAISS + bm25s files under index_dir, switched by CURRENT.
+
+    store_qdrant.CollectionTarget has the same four methods for a Qdrant collection.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings, self.index_dir = settings, Path(settings.index_dir)
+
+    @contextlib.contextmanager
+    def lock(self):
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IndexProblem(f"cannot create the index folder {self.index_dir} ({e.strerror or e}); "
+                               "choose another with --index-dir or FILMCHAT_INDEX_DIR") from e
+        with BuildLock(self.index_dir):
+            _remove_leftovers(self.index_dir)
+            yield
+
+    def previous(self) -> tuple[Path | None, dict, str]:
+        return _previous(self.settings)
+
+    def read_parts(self, build: Path, keep: set[str]) -> dict[str, _Part]:
+        return _read_parts(build, keep)
+
+    def write(self, report: BuildReport, files, titles, chunks, units, embeddings, incremental: bool, t0) -> Path:
+        try:
+            return _write_build(self.settings, self.index_dir, files, titles, report.skipped, chunks, units,
+                                embeddings, t0)
+        except OSError as e:  # a full disk, a read-only folder: the live index is untouched
+            raise IndexProblem(f"cannot write the new index in {self.index_dir} ({e.strerror or e}); "
+                               "the previous index is unchanged") from e
 
 
 def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress) -> dict[str, _Part]:
     """Embed every sentence of these chunks (with a progress bar), grouped into one part per file."""
     from tqdm import tqdm
 
-    rows = [(ci, a, b) for ci, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
-    texts = [chunks[ci].sentence_text((a, b)) for ci, a, b in rows]
+    rows, texts = sentence_rows(chunks)
     vecs = np.zeros((len(texts), embedder.dimension), np.float32)
     # sorting by length keeps padding low inside each batch
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -384,7 +423,13 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress)
         if on_progress:
             on_progress(min(s + batch, len(texts)), len(texts))
     bar.close()
-    return _split_by_file(chunks, np.array(rows, dtype=np.int64).reshape(-1, 3), vecs)
+    return _split_by_file(chunks, rows, vecs)
+
+
+def sentence_rows(chunks: list[Chunk]) -> tuple[np.ndarray, list[str]]:
+    """One (chunk position, start, end) row per sentence of these chunks, and the text the encoder sees for it."""
+    rows = [(ci, a, b) for ci, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
+    return np.array(rows, dtype=np.int64).reshape(-1, 3), [chunks[ci].sentence_text((a, b)) for ci, a, b in rows]
 
 
 def _write_build(settings, index_dir, files, titles, skipped, chunks, units, embeddings, t0) -> Path:
@@ -434,8 +479,19 @@ def _write_build(settings, index_dir, files, titles, skipped, chunks, units, emb
 
 # ---------------------------------------------------------------- load and check
 
+def _qdrant(settings: Settings) -> bool:
+    """Which store holds the index: this module's FAISS + bm25s folder (default) or store_qdrant's collection."""
+    if settings.store not in ("faiss", "qdrant"):
+        raise IndexProblem(f"unknown store {settings.store!r}; use faiss (the default) or qdrant")
+    return settings.store == "qdrant"
+
+
 def load_index(settings: Settings, check_settings: bool = True) -> Index:
     """The live index, verified byte for byte against its manifest."""
+    if _qdrant(settings):
+        from . import store_qdrant
+
+        return store_qdrant.load(settings, check_settings)
     index_dir = Path(settings.index_dir)
     for attempt in range(3):
         live = _live(index_dir)
@@ -492,6 +548,10 @@ class Status:
 
 def index_status(settings: Settings) -> Status:
     """What `filmchat status` prints: checks the manifest, every checksum and every file's hash (no model)."""
+    if _qdrant(settings):
+        from . import store_qdrant
+
+        return store_qdrant.status(settings)
     try:
         live = _live(Path(settings.index_dir))
     except IndexProblem as e:
@@ -499,12 +559,17 @@ def index_status(settings: Settings) -> Status:
     if live is None:
         return Status([f"no index in {settings.index_dir}; build it with `filmchat index`"], missing=True)
     build, manifest = live
+    return status_of(manifest, settings, lambda: _verify(build, manifest))
+
+
+def status_of(manifest: dict, settings: Settings, verify: Callable[[], None], where: str = "") -> Status:
+    """A live index's manifest against the settings and the corpus; ``verify`` raises IndexProblem if its data is damaged."""
     st = Status([])
     for m in _mismatches(manifest, settings):
         st.mismatch = True
         st.messages.append(f"{m.replace(':', ' differs:', 1)}; {REBUILD_FOR}")
     try:
-        _verify(build, manifest)
+        verify()
     except IndexProblem as e:
         return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch)
     found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
@@ -521,5 +586,5 @@ def index_status(settings: Settings) -> Status:
         st.messages.append("run `filmchat index` to update")
     if st.ok:
         st.messages.append(f"index matches the corpus ({len(found)} files, {manifest.get('chunks')} chunks, "
-                           f"model {manifest.get('model')}, built {manifest.get('built_at')})")
+                           f"model {manifest.get('model')}, built {manifest.get('built_at')}{where})")
     return st

@@ -13,6 +13,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_BACKEND = "onnx"  # or "torch"
 BACKENDS = ("onnx", "torch")
 FUSIONS = ("mix", "rrf")
+STORES = ("faiss", "qdrant")
 MIN_CHUNK_CHARS = 100  # a passage shorter than a sentence or two cannot be cited usefully
 
 
@@ -45,6 +46,14 @@ class Settings:
     # A question about a named film is answered when, without the film's name, it is this close to one of
     # the film's sentences (or its passages hold its content words); fitted the same way.
     anchored_threshold: float = 0.27
+    # Where the index lives: "faiss" (FAISS + bm25s files in index_dir) or "qdrant" (store_qdrant.py:
+    # a server/cluster at qdrant_url, else qdrant-client's local mode in qdrant_path, default index_dir/qdrant).
+    store: str = "faiss"
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    qdrant_path: Path | None = None
+    qdrant_collection: str = "filmchat"  # the alias naming the live collection
+    qdrant_quantize: bool = False  # int8 scalar quantization of the dense vectors: 4x less RAM (docs/scale-out.md)
     # Serving.
     host: str = "127.0.0.1"
     port: int = 7860
@@ -69,6 +78,8 @@ class Settings:
             problems.append(f"port {self.port} must be between 0 and 65535")
         if self.backend not in BACKENDS:
             problems.append(f"backend {self.backend!r} (FILMCHAT_BACKEND) must be one of {', '.join(BACKENDS)}")
+        if self.store not in STORES:
+            problems.append(f"store {self.store!r} (FILMCHAT_STORE) must be one of {', '.join(STORES)}")
         if self.fusion not in FUSIONS:
             problems.append(f"fusion {self.fusion!r} (FILMCHAT_FUSION) must be one of {', '.join(FUSIONS)}")
         if problems:
@@ -94,6 +105,12 @@ _ENV = {
     "auth": ("FILMCHAT_AUTH", str),
     "concurrency": ("FILMCHAT_CONCURRENCY", int),
     "queue_size": ("FILMCHAT_QUEUE_SIZE", int),
+    "store": ("FILMCHAT_STORE", str),
+    "qdrant_url": ("FILMCHAT_QDRANT_URL", str),
+    "qdrant_api_key": ("FILMCHAT_QDRANT_API_KEY", str),
+    "qdrant_path": ("FILMCHAT_QDRANT_PATH", Path),
+    "qdrant_collection": ("FILMCHAT_QDRANT_COLLECTION", str),
+    "qdrant_quantize": ("FILMCHAT_QDRANT_QUANTIZE", lambda v: v.lower() in ("1", "true", "yes")),
 }
 
 
@@ -108,7 +125,7 @@ def load_settings(env: dict[str, str] | None = None, **flags) -> Settings:
             except ValueError as e:
                 raise ValueError(f"{var}={env[var]!r} is not a valid {cast.__name__}") from e
     values.update({k: v for k, v in flags.items() if v is not None})
-    for key in ("corpus_dir", "index_dir"):
+    for key in ("corpus_dir", "index_dir", "qdrant_path"):
         if key in values:
             values[key] = Path(values[key]).expanduser()
     return Settings(**values)
