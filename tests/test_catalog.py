@@ -228,8 +228,7 @@ def test_comparison_with_a_missing_value_is_declined_naming_it(tiny):
 ])
 def test_ordinary_questions_are_left_to_retrieval(tiny, question):
     q = tiny.searcher.understand(question)
-    parsed, _ = parse(q.text, q.named, catalog_for(tiny.searcher))
-    assert parsed is None
+    assert parse(q.text, q.named, catalog_for(tiny.searcher)) is None
 
 
 def test_ordinary_question_still_finds_its_film(tiny):
