@@ -171,6 +171,8 @@ def parse(question: str, named: list[str], catalog: Catalog) -> Parsed | None:
             conds.append(Condition(kind, f"{verb} {shown}", lambda v, n=name: _name_in(n, v.text)))
             break
     superlative = SUPERLATIVE.search(rest)
+    if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
+        superlative = re.search(r"\b(first|last)\b", rest)  # "what was the first film released?"
     compare = COMPARE.search(rest) if len(named) >= 2 else None
     leftover = [w for w in rest.split() if w not in FILLER]
     if leftover:
