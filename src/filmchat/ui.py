@@ -31,7 +31,18 @@ INTRO = (
     "Follow-ups (“who directed it?”) refer to the film the chat is about."
 )
 BUSY = "filmchat is busy answering other people right now — please ask again in a few seconds."
+# After an answer: scroll the chat to the start of the newest answer (not the end of its sources), on desktop and
+# phone alike, and give the keyboard back to the question box.
+SHOW_ANSWER = """() => {
+  const bots = document.querySelectorAll('#filmchat-chat .message.bot');
+  const last = bots[bots.length - 1];
+  if (last) last.scrollIntoView({block: 'start'});
+  document.querySelector('#filmchat-question textarea')?.focus({preventScroll: true});
+}"""
+
 CSS = """
+/* a focus ring that can be seen on the question box */
+#filmchat-question textarea:focus-visible, #filmchat-question textarea:focus { outline: 3px solid #2563eb !important; outline-offset: 2px !important; }
 #filmchat-chat details { margin: .2em 0 .8em 0; font-size: .95em; }
 #filmchat-chat blockquote { margin: .3em 0; }
 /* the matched sentence in an excerpt: marked like a highlighter (offline, the bundled bold face lacks some capitals) */
@@ -172,13 +183,14 @@ def make_app(app: ChatApp, may_rebuild: bool = True):
         chatbot = gr.Chatbot(
             label="filmchat", elem_id="filmchat-chat", sanitize_html=True, render_markdown=True, height=560,
             buttons=["copy"], placeholder=INTRO, feedback_options=None, group_consecutive_messages=False,
+            autoscroll=False,  # SHOW_ANSWER scrolls to the start of the new answer, not to the end of its sources
         )
         with gr.Row():
             box = gr.Textbox(placeholder="Ask about a film… e.g. who directed Hope?", show_label=False, scale=8,
                              autofocus=True, submit_btn=False, elem_id="filmchat-question")
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="filmchat-ask")
             new = gr.Button("New chat", scale=1, elem_id="filmchat-new")
-        gr.Examples(EXAMPLES, inputs=box, label="Try")
+        examples = gr.Examples(EXAMPLES, inputs=box, label="Try")
         with gr.Accordion("Index", open=False):
             status = gr.Markdown(app.status)
             if may_rebuild:
@@ -192,8 +204,9 @@ def make_app(app: ChatApp, may_rebuild: bool = True):
             films_tab(app)
 
         outs = [box, chatbot, questions, saved]
-        box.submit(ask, [box, chatbot, questions], outs, api_visibility="private")
-        send.click(ask, [box, chatbot, questions], outs, api_visibility="private")
+        # each way of asking ends with the new answer's first line in view and the cursor back in the box
+        for event in (box.submit, send.click, examples.load_input_event.then):
+            event(ask, [box, chatbot, questions], outs, api_visibility="private").then(None, js=SHOW_ANSWER)
         new.click(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
         # the Chatbot's own trash button starts over too: the hidden questions would otherwise steer follow-ups
         chatbot.clear(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
