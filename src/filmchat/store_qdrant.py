@@ -381,7 +381,8 @@ class CollectionTarget:
         else:
             lengths = [len(t) for t in bm25_tokens([c.lexical_text() for c in chunks], stemmer)] if chunks else [1]
             avgdl = float(np.mean(lengths))
-            target = f"{self.alias}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+            # unique even for two builds in the same second of one process
+            target = f"{self.alias}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9:09d}"
             _create(client, target, int(embeddings.shape[1]), self.settings)
             try:
                 _upsert(client, target, _points(chunks, units, embeddings, avgdl, stemmer))
