@@ -107,3 +107,10 @@ def test_a_closest_match_says_which_part_no_article_has(shipped_composer):
     assert a.abstained and a.films == []
     assert "don't mention *Olympics*" in a.lead and "closest match is **Marathon**" in a.lead
     assert a.citations and a.citations[0].film == "Marathon"
+
+
+def test_a_long_casual_description_ending_in_what_was_it_called_is_answered(shipped_composer):
+    a = shipped_composer.ask("I watched this years ago and still can't get over it. It's set back when Japan ruled Korea, "
+                             "during the war, and a young teenage girl and a bunch of other girls get dragged off by "
+                             "soldiers and forced into, well, you know. What was it called?")
+    assert not a.abstained and a.films[0] == "Spirits’ Homecoming", a.lead
