@@ -446,7 +446,7 @@ class Composer:
             wanted = [" ".join(wanted)] if len(wanted) >= 2 else []  # a name: at least two words
         if not wanted:
             return None
-        catalog, chunks = self.searcher.catalog, self.searcher.index.chunks
+        catalog = self.searcher.catalog
         rank = {f.key: n for n, f in enumerate(r.films)}
         matches: dict[str, list[Fact]] = {}
         for key in catalog.names:
@@ -484,17 +484,10 @@ class Composer:
         for c in chunks:
             firsts.setdefault(c.file, c)
         hits = [self._hit_for(r, c, score) for c in firsts.values()]
-        rows = []
+        rows, sentences = [], {}
         for kind in ("release", "director", "duration", "cast"):
             for value, facts in self._fact_values(key, kind):
-                nums = []
-                for f in facts:
-                    h = self._hit_for(r, f.chunk, score)
-                    if h not in hits:
-                        hits.append(h)
-                    nums.append(hits.index(h) + 1)
-                rows.append((FACT_LABEL[kind], value, sorted(set(nums))))
-        sentences = {}
+                rows.append((FACT_LABEL[kind], value, self.cite_facts(r, facts, hits, sentences)))
         for n, h in enumerate(hits[: len(firsts)], 1):  # one plot line per article
             span = self.searcher.plot_sentence(h.index)
             if span:

@@ -67,17 +67,22 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _fsync_dir(folder: Path) -> None:
+    """Make a folder's entries (new names, renames) durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _fsync_tree(folder: Path) -> None:
     for p in sorted(folder.rglob("*")):
         if p.is_file():
             with open(p, "rb") as f:
                 os.fsync(f.fileno())
     for d in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
-        fd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_dir(d)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -89,11 +94,7 @@ def _write_atomic(path: Path, text: str) -> None:
     if path.is_dir() and not path.is_symlink():  # a folder where CURRENT belongs (hand-made damage): heal it
         shutil.rmtree(path)
     os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync_dir(path.parent)
 
 
 class BuildLock:
