@@ -189,3 +189,33 @@ def test_a_queue_request_for_an_event_the_app_lacks_is_404_not_a_crash(server):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=30)
     assert e.value.code == 404
+
+
+def test_a_folder_in_place_of_current_is_healed_by_the_next_build(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", TINY)
+    index = tmp_path / "index"
+    where = ["--corpus", str(corpus), "--index-dir", str(index)]
+    assert run_cli("index", *where).returncode == 0
+    (index / "CURRENT").unlink()
+    (index / "CURRENT").mkdir()
+    p = run_cli("ask", "which film is about an astronaut on Mars?", *where)
+    assert p.returncode == 0 and "Red Dust" in p.stdout, p.stderr
+    assert (index / "CURRENT").is_file() and run_cli("status", *where).returncode == 0
+
+
+def test_a_current_without_the_manifest_checksum_is_not_trusted(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", TINY)
+    index = tmp_path / "index"
+    where = ["--corpus", str(corpus), "--index-dir", str(index)]
+    assert run_cli("index", *where).returncode == 0
+    build = (index / "CURRENT").read_text().split()[0]
+    (index / "CURRENT").write_text(build + "\n")  # what an older filmchat wrote: an edited manifest would pass
+    p = run_cli("status", *where)
+    assert p.returncode == 1 and "no manifest checksum" in p.stdout + p.stderr
+
+
+def test_corpus_pointing_at_a_file_says_it_must_be_a_folder(tmp_path):
+    f = tmp_path / "one.txt"
+    f.write_text("hello", encoding="utf-8")
+    p = run_cli("index", "--corpus", str(f), "--index-dir", str(tmp_path / "index"))
+    assert p.returncode == 1 and "must be a folder" in p.stderr and len(p.stderr.strip().splitlines()) == 1
