@@ -480,39 +480,11 @@ _COMMON = set("the a an of in on to is was are who what which when how did does 
 def open_composer(settings, embedder=None, build: bool = True, progress: bool = False, log=print) -> Composer:
     """Model + index + searcher, ready to answer.
 
-    With ``build``, a missing, stale or corrupt index is (re)built first (the corpus
-    must be there); an index built with another model or chunking is refused with the
-    command that fixes it, rather than answering nonsense.
+    With ``build``, the index is brought up to date first when it can be (``index.ready_index``).
     """
-    from .corpus import read_corpus
     from .embedding import Embedder
-    from .index import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, build_index, index_status, load_index
+    from .index import load_index, ready_index
 
     embedder = embedder or Embedder(settings.model, settings.backend)
-    if build:
-        busy = None
-        status = index_status(settings)
-        if status.mismatch:
-            raise IndexMismatch("; ".join(status.messages))
-        if not status.ok:
-            read_corpus(settings.corpus_dir, settings.max_file_mb)  # no corpus: that is the error to report
-            log(f"{status.messages[0].split(';')[0]}: building the index of {settings.corpus_dir} now")
-            try:
-                log(build_index(settings, embedder, progress=progress).summary())
-            except IndexBusy as e:  # another process is rebuilding: the current index answers meanwhile
-                busy = e
-        try:
-            index = load_index(settings)
-            if busy:
-                log("another `filmchat index` is rebuilding this index: answering from the current one meanwhile")
-        except IndexProblem as e:
-            if busy:  # no usable index to answer from while the other build runs
-                raise busy from None
-            if not isinstance(e, IndexCorrupt):
-                raise
-            log(f"{e}: rebuilding from the corpus")
-            log(build_index(settings, embedder, full=True, progress=progress).summary())
-            index = load_index(settings)
-    else:
-        index = load_index(settings)
+    index = ready_index(settings, embedder, progress, log) if build else load_index(settings)
     return Composer(Searcher(index, embedder, settings))

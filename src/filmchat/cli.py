@@ -9,14 +9,9 @@ from pathlib import Path
 
 import click
 
+from .errors import UserError, guarded
 from .settings import Settings, load_settings
-
-
-class UserError(click.ClickException):
-    """A problem the user can fix: printed as one line, exit status 1, no traceback."""
-
-    def show(self, file=None) -> None:
-        click.echo(self.message, err=True)
+from .validation import BadInput, check_request
 
 
 def common_options(fn):
@@ -37,22 +32,6 @@ def common_options(fn):
         return guarded(fn)(settings, **kwargs)
 
     return wrapper
-
-
-def guarded(fn):
-    """Known failures (no corpus, bad index, missing model) end as one clear line."""
-    from .corpus import CorpusError
-    from .embedding import ModelError
-    from .index import IndexProblem
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (CorpusError, IndexProblem, ModelError) as e:
-            raise UserError(f"error: {e}") from e
-
-    return run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -82,13 +61,14 @@ def index(settings: Settings, full: bool, check: bool):
     embedded, and how long it took. The new index replaces the old one atomically,
     so an interrupted build leaves the previous index working.
     """
+    from .corpus import shown
     from .index import build_index
 
     if check:
         return _status(settings)
     report = build_index(settings, full=full, progress=sys.stderr.isatty())
     for s in report.skipped:
-        click.echo(f"skipped {s.path}: {s.reason}", err=True)
+        click.echo(f"skipped {shown(s.path)}: {s.reason}", err=True)
     click.echo(report.summary())
 
 
@@ -129,25 +109,63 @@ def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_j
 
     if batch is None and (question is None or not question.strip()):
         raise UserError("error: the question is empty; ask something like: filmchat ask \"who directed Hope?\"")
+    lines = _batch_lines(batch) if batch is not None else None
+    if batch is None:
+        question, history = check_request(question, list(history), settings)
     composer = open_composer(settings, log=lambda m: click.echo(m, err=True))
-    if batch is not None:
-        for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
+    if lines is not None:
+        failed = 0
+        for n, line in lines:
             try:
-                row = json.loads(line)
-                q, hist = str(row["question"]), [str(h) for h in row.get("history") or []]
-            except (ValueError, KeyError, TypeError) as e:
-                raise UserError(f"error: {batch}:{n} is not a JSON object with a \"question\" ({e})") from e
+                row, q, hist = _batch_row(line, settings)
+            except BadInput as e:  # one bad line is reported in its place; the others are answered
+                failed += 1
+                row = _loads_or_none(line)
+                click.echo(f"error: {batch}:{n}: {e}", err=True)
+                click.echo(json.dumps({"id": row.get("id") if isinstance(row, dict) else None, "line": n,
+                                       "error": str(e)}, ensure_ascii=False))
+                continue
             click.echo(json.dumps(composer.ask(q, hist).to_json(row.get("id")), ensure_ascii=False))
+        if failed:
+            sys.exit(1)
         return
-    answer = composer.ask(question, list(history))
+    answer = composer.ask(question, history)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(answer.text)
     if answer.error:
         sys.exit(1)
+
+
+def _batch_lines(batch: Path) -> list[tuple[int, str]]:
+    """(line number, text) of every non-blank line of a UTF-8 JSONL file, or one line saying why not."""
+    try:
+        text = batch.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UserError(f"error: {batch} is not UTF-8 text (byte {e.start}); convert it with e.g. `iconv -t utf-8`") from e
+    except OSError as e:
+        raise UserError(f"error: cannot read {batch} ({e.strerror or e})") from e
+    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def _loads_or_none(line: str):
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
+def _batch_row(line: str, settings: Settings) -> tuple[dict, str, list[str]]:
+    """One batch line as (row, question, history), checked like every other request."""
+    try:
+        row = json.loads(line)
+    except ValueError as e:
+        raise BadInput(f"not JSON ({e})") from e
+    if not isinstance(row, dict) or "question" not in row:
+        raise BadInput('not a JSON object with a "question"')
+    q, hist = check_request(row["question"], row.get("history"), settings)
+    return row, q, hist
 
 
 @main.command()

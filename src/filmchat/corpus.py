@@ -6,13 +6,18 @@ HTML files are reduced to their article text by trafilatura first (decoded with 
 charset their <meta> tag declares when they are not UTF-8).
 
 Binary, non-UTF-8, empty, unreadable and oversized files are skipped with a reason;
-one bad file never stops the rest.
+one bad file never stops the rest. Only regular files whose real path lies inside the
+corpus folder are ever read: a symlink to /etc/passwd dropped into the corpus would
+otherwise be indexed and quoted to anyone who can reach the chat.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,11 +88,36 @@ def html_to_text(html: str) -> str:
     return body.strip() + "\n" if body.strip() else ""
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    return sorted(
-        p for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-    )
+def shown(name: str) -> str:
+    """A file name as one printable line: control characters (a newline in a name) escaped, like ``\\n``."""
+    return "".join(ch if unicodedata.category(ch)[0] != "C" else ascii(ch)[1:-1] for ch in name)
+
+
+OUTSIDE = "symlink to outside the corpus"
+
+
+def corpus_files(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
+    """Files that may be articles, and the links that lead out of the corpus (skipped, with that reason).
+
+    Folder links are never walked into (``rglob`` does not follow them); one that leads
+    outside is reported so that a missing folder of articles is explained.
+    """
+    files, skipped = [], []
+    for p in sorted(corpus_dir.rglob("*")):
+        rel = p.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if p.is_symlink() and p.is_dir():
+            if not _inside(p, corpus_dir):
+                skipped.append(Skipped(rel.as_posix(), f"{OUTSIDE} (a folder)"))
+        elif p.suffix.lower() in SUFFIXES and not p.is_dir():  # a fifo or device is reported, not read
+            files.append(p)
+    return files, skipped
+
+
+def _inside(path: Path, corpus_dir: Path) -> bool:
+    real, root = os.path.realpath(path), os.path.realpath(corpus_dir)
+    return os.path.commonpath([real, root]) == root
 
 
 HTML_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", re.I)
@@ -116,24 +146,43 @@ def _decode(data: bytes, rel: str, html: bool) -> str | Skipped:
         return Skipped(rel, f"not UTF-8 (byte {e.start}); convert it with e.g. `iconv -t utf-8`")
 
 
-def _read_checked(path: Path, rel: str, max_bytes: int) -> tuple[bytes, str] | Skipped:
-    """The bytes and decoded text of a file that may be an article, or why it is skipped."""
+def _read_checked(path: Path, rel: str, max_bytes: int, corpus_dir: Path) -> tuple[bytes, str] | Skipped:
+    """The bytes and decoded text of a file that may be an article, or why it is skipped.
+
+    The real path must lie inside the corpus and be a regular file; it is opened without
+    following a link (O_NOFOLLOW) and checked again on the open file, so a link swapped in
+    after the check is not followed either.
+    """
+    if not _inside(path, corpus_dir):
+        return Skipped(rel, OUTSIDE)
     try:
-        size = path.stat().st_size
-        if size == 0:
-            return Skipped(rel, "empty file")
-        if size > max_bytes:
-            return Skipped(rel, f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB; raise FILMCHAT_MAX_FILE_MB)")
-        data = path.read_bytes()
+        fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as e:
         return Skipped(rel, f"unreadable ({e.strerror or e})")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return Skipped(rel, "not a regular file")
+        if st.st_size == 0:
+            return Skipped(rel, "empty file")
+        if st.st_size > max_bytes:
+            return Skipped(rel, f"too large ({st.st_size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB; "
+                                "raise FILMCHAT_MAX_FILE_MB)")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        return Skipped(rel, f"unreadable ({e.strerror or e})")
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # grew since it was measured
+        return Skipped(rel, f"too large (> {max_bytes / 1e6:.0f} MB; raise FILMCHAT_MAX_FILE_MB)")
     text = _decode(data, rel, path.suffix.lower() in HTML_SUFFIXES)
     return text if isinstance(text, Skipped) else (data, text)
 
 
 def read_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document | Skipped:
     rel = path.relative_to(corpus_dir).as_posix()
-    got = _read_checked(path, rel, max_bytes)
+    got = _read_checked(path, rel, max_bytes, corpus_dir)
     if isinstance(got, Skipped):
         return got
     data, text = got
@@ -149,12 +198,15 @@ def read_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document | Sk
 
 
 def _check_dir(corpus_dir: Path) -> None:
+    if corpus_dir.exists() and not corpus_dir.is_dir():
+        raise CorpusError(f"the corpus {shown(str(corpus_dir))} is a file, not a folder of articles "
+                          "(set --corpus or FILMCHAT_CORPUS to the folder)")
     if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder not found: {corpus_dir} (set --corpus or FILMCHAT_CORPUS)")
+        raise CorpusError(f"corpus folder not found: {shown(str(corpus_dir))} (set --corpus or FILMCHAT_CORPUS)")
 
 
 def _nothing_readable(corpus_dir: Path, skipped: list[Skipped]) -> CorpusError:
-    why = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
+    why = "; ".join(f"{shown(s.path)}: {s.reason}" for s in skipped[:5])
     return CorpusError(f"no readable articles (.txt, .md, .html) in {corpus_dir}" + (f" ({why})" if why else ""))
 
 
@@ -166,10 +218,11 @@ def scan_corpus(corpus_dir: Path, max_file_mb: float = 20.0) -> tuple[dict[str, 
     """
     corpus_dir = Path(corpus_dir)
     _check_dir(corpus_dir)
-    found, skipped = {}, []
-    for path in corpus_files(corpus_dir):
+    found = {}
+    paths, skipped = corpus_files(corpus_dir)
+    for path in paths:
         rel = path.relative_to(corpus_dir).as_posix()
-        got = _read_checked(path, rel, int(max_file_mb * 1_000_000))
+        got = _read_checked(path, rel, int(max_file_mb * 1_000_000), corpus_dir)
         if isinstance(got, Skipped):
             skipped.append(got)
         else:
@@ -188,8 +241,8 @@ def read_corpus(corpus_dir: Path, max_file_mb: float = 20.0,
     """
     corpus_dir = Path(corpus_dir)
     _check_dir(corpus_dir)
-    paths = corpus_files(corpus_dir) if only is None else [corpus_dir / p for p in sorted(only)]
-    docs, skipped = [], []
+    paths, skipped = corpus_files(corpus_dir) if only is None else ([corpus_dir / p for p in sorted(only)], [])
+    docs = []
     for path in paths:
         got = read_document(path, corpus_dir, int(max_file_mb * 1_000_000))
         (docs if isinstance(got, Document) else skipped).append(got)

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import __version__
 from .chunking import Chunk, chunk_corpus, sentence_spans
-from .corpus import CorpusError, Skipped, read_corpus, scan_corpus
+from .corpus import CorpusError, Skipped, read_corpus, scan_corpus, shown
 from .embedding import Embedder
 from .settings import Settings
 
@@ -71,6 +71,19 @@ class IndexBusy(IndexProblem):
     pass
 
 
+class IndexUnwritable(IndexProblem):
+    """The index folder cannot be written (read-only, full disk, no permission); the live index is untouched."""
+
+
+# what a folder that cannot take a new build reports; anything else is a real fault worth its traceback
+UNWRITABLE = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM}
+
+
+def _unwritable(index_dir: Path, e: OSError) -> IndexUnwritable:
+    return IndexUnwritable(f"cannot write the index folder {shown(str(index_dir))} ({e.strerror or e}); "
+                           "the previous index is unchanged")
+
+
 # ---------------------------------------------------------------- small file helpers
 
 def sha256_file(path: Path) -> str:
@@ -95,6 +108,8 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    if path.is_dir() and not path.is_symlink():  # a folder in the way (CURRENT replaced by a directory): healed
+        shutil.rmtree(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
@@ -116,8 +131,12 @@ class BuildLock:
         self.fd: int | None = None
 
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            if e.errno in UNWRITABLE:
+                raise _unwritable(self.path.parent, e) from e
+            raise
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
@@ -232,18 +251,27 @@ class Index:
 # ---------------------------------------------------------------- build
 # ---------------------------------------------------------------- what is live, and is it intact
 
-def _read_current(index_dir: Path) -> tuple[Path, str | None] | None:
-    """The live build folder and its manifest's sha256 (None in CURRENT files from before it was recorded)."""
+def _read_current(index_dir: Path) -> tuple[Path, str] | None:
+    """The live build folder and its manifest's sha256.
+
+    A CURRENT without the sha256 (written before it was recorded) is not trusted: an edited
+    manifest would pass as "index matches". It is rebuilt like a damaged one.
+    """
+    current = Path(index_dir) / "CURRENT"
     try:
-        fields = (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").split()
+        fields = current.read_text(encoding="utf-8").split()
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except IsADirectoryError as e:
+        raise IndexCorrupt(f"{shown(str(current))} is a folder, not the index's pointer file; {REBUILD}") from e
     except (OSError, UnicodeDecodeError) as e:
-        raise IndexCorrupt(f"{index_dir}/CURRENT is unreadable ({e}); {REBUILD}") from e
-    if not (1 <= len(fields) <= 2 and BUILD_NAME.fullmatch(fields[0])
-            and (len(fields) == 1 or re.fullmatch(r"[0-9a-f]{64}", fields[1]))):
-        raise IndexCorrupt(f"{index_dir}/CURRENT is damaged; {REBUILD}")
-    return Path(index_dir) / fields[0], fields[1] if len(fields) == 2 else None
+        raise IndexCorrupt(f"{shown(str(current))} is unreadable ({e}); {REBUILD}") from e
+    if len(fields) == 1 and BUILD_NAME.fullmatch(fields[0]):
+        raise IndexCorrupt(f"{shown(str(current))} has no checksum (written by an older filmchat), so the index "
+                           f"cannot be trusted; {REBUILD}")
+    if not (len(fields) == 2 and BUILD_NAME.fullmatch(fields[0]) and re.fullmatch(r"[0-9a-f]{64}", fields[1])):
+        raise IndexCorrupt(f"{shown(str(current))} is damaged; {REBUILD}")
+    return Path(index_dir) / fields[0], fields[1]
 
 
 def _live(index_dir: Path) -> tuple[Path, dict] | None:
@@ -257,7 +285,7 @@ def _live(index_dir: Path) -> tuple[Path, dict] | None:
         raw = path.read_bytes()
     except OSError as e:
         raise IndexCorrupt(f"index manifest {path} is unreadable ({e.strerror or e}); {REBUILD}") from e
-    if digest and hashlib.sha256(raw).hexdigest() != digest:
+    if hashlib.sha256(raw).hexdigest() != digest:
         raise IndexCorrupt(f"index manifest {path} is corrupt (checksum mismatch); {REBUILD}")
     try:
         manifest = json.loads(raw)
@@ -344,7 +372,10 @@ def _remove_leftovers(index_dir: Path) -> None:
         if p.name != live and BUILD_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
         elif p.name.startswith(".CURRENT.") and p.name.endswith(".tmp"):
-            p.unlink(missing_ok=True)
+            try:
+                p.unlink(missing_ok=True)
+            except OSError:  # a read-only folder: left for a build that can write
+                pass
 
 
 # ---------------------------------------------------------------- build
@@ -379,7 +410,7 @@ class BuildReport:
             parts.insert(0, self.note)
         for name, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if items:
-                parts.append(f"{name}: {', '.join(items)}")
+                parts.append(f"{name}: {', '.join(shown(f) for f in items)}")
         return "; ".join(parts)
 
 
@@ -477,8 +508,8 @@ def build_index(
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise IndexProblem(f"cannot create the index folder {index_dir} ({e.strerror or e}); "
-                           "choose another with --index-dir or FILMCHAT_INDEX_DIR") from e
+        raise IndexUnwritable(f"cannot create the index folder {shown(str(index_dir))} ({e.strerror or e}); "
+                              "choose another with --index-dir or FILMCHAT_INDEX_DIR") from e
     with BuildLock(index_dir):
         _remove_leftovers(index_dir)
         found, skipped = scan_corpus(settings.corpus_dir, settings.max_file_mb)
@@ -512,7 +543,7 @@ def build_index(
         files = {**{f: old_files[f] for f in keep}, **{d.path: d.sha256 for d in docs}}
         if not files:
             raise CorpusError(f"no readable articles (.txt, .md, .html) in {settings.corpus_dir} ("
-                              + "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5]) + ")")
+                              + "; ".join(f"{shown(s.path)}: {s.reason}" for s in report.skipped[:5]) + ")")
         titles = {**{f: (manifest.get("titles") or {}).get(f, f) for f in keep}, **{d.path: d.title for d in docs}}
         report.added, report.changed, report.removed = _diff(old_files, files)
         report.reused = sum(len(p.chunks) for p in parts.values())
@@ -543,8 +574,7 @@ def build_index(
             report.directory = _write_build(settings, index_dir, files, titles, report.skipped, chunks, units_all,
                                             embeddings, t0)
         except OSError as e:  # a full disk, a read-only folder: the live index is untouched
-            raise IndexProblem(f"cannot write the new index in {index_dir} ({e.strerror or e}); "
-                               "the previous index is unchanged") from e
+            raise _unwritable(index_dir, e) from e
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -670,10 +700,11 @@ class Status:
     mismatch: bool = False  # built with another model or chunking
     stale: bool = False  # the corpus (or the code that chunks it) changed since
     corrupt: bool = False  # an index file is damaged (missing is set too)
+    no_corpus: bool = False  # the corpus folder is gone: the index still answers, it cannot be checked
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.mismatch or self.stale)
+        return not (self.missing or self.mismatch or self.stale or self.no_corpus)
 
 
 def index_status(settings: Settings) -> Status:
@@ -693,13 +724,18 @@ def index_status(settings: Settings) -> Status:
         _verify(build, manifest)
     except IndexProblem as e:
         return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch, corrupt=True)
-    found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
+    try:
+        found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
+    except CorpusError as e:
+        st.no_corpus = True
+        st.messages.append(f"{e}; the index still answers from the {len(manifest['files'])} files it was built from")
+        return st
     for s in _still_unusable(found, manifest):
         del found[s.path]
     added, changed, removed = _diff(manifest["files"], found)
-    st.messages += [f"new file not indexed: {f}" for f in added]
-    st.messages += [f"changed since indexed: {f}" for f in changed]
-    st.messages += [f"removed file still indexed: {f}" for f in removed]
+    st.messages += [f"new file not indexed: {shown(f)}" for f in added]
+    st.messages += [f"changed since indexed: {shown(f)}" for f in changed]
+    st.messages += [f"removed file still indexed: {shown(f)}" for f in removed]
     if why := _outdated(manifest):
         st.messages.append(why)
     st.stale = bool(added or changed or removed or why)
@@ -709,3 +745,43 @@ def index_status(settings: Settings) -> Status:
         st.messages.append(f"index matches the corpus ({len(found)} files, {manifest.get('chunks')} chunks, "
                            f"model {manifest.get('model')}, built {manifest.get('built_at')})")
     return st
+
+
+def ready_index(settings: Settings, embedder: Embedder, progress: bool = False, log=print) -> Index:
+    """The index to answer from, brought up to date first when that is possible.
+
+    A missing, stale or corrupt index is (re)built from the corpus. An index built with
+    another model or chunking is refused with the command that fixes it. An intact index
+    still answers, with a one-line warning, when it cannot be brought up to date: the
+    corpus folder is gone, the index folder cannot be written (read-only, full disk), or
+    another build holds the lock.
+    """
+    status = index_status(settings)
+    if status.mismatch:
+        raise IndexMismatch("; ".join(status.messages))
+    if status.ok:
+        return load_index(settings)
+    if status.no_corpus:
+        log(f"warning: {status.messages[-1]}")
+        return load_index(settings)
+    log(f"{status.messages[0].split(';')[0]}: building the index of {settings.corpus_dir} now")
+    held = None
+    try:
+        log(build_index(settings, embedder, progress=progress).summary())
+    except (IndexBusy, IndexUnwritable) as e:  # the current index answers meanwhile
+        held = e
+    try:
+        index = load_index(settings)
+    except IndexProblem as e:
+        if held:  # no usable index to answer from
+            raise held from None
+        if not isinstance(e, IndexCorrupt):
+            raise
+        log(f"{e}: rebuilding from the corpus")
+        log(build_index(settings, embedder, full=True, progress=progress).summary())
+        return load_index(settings)
+    if isinstance(held, IndexBusy):
+        log("another `filmchat index` is rebuilding this index: answering from the current one meanwhile")
+    elif held:
+        log(f"warning: {held}; answering from it, built {index.manifest.get('built_at')}")
+    return index

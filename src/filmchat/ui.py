@@ -15,6 +15,7 @@ import threading
 
 from .answer import Composer, escape_md, open_composer
 from .settings import Settings, load_settings
+from .validation import BadInput, check_request
 
 EXAMPLES = [
     "which film is about a Korean adoptee?",
@@ -76,9 +77,11 @@ class ChatApp:
         return self.composer
 
     def answer(self, question: str, history: list[str]) -> str:
+        """The answer's markdown; BadInput (not a string, over a limit) is raised for the caller to show."""
+        question, history = check_request(question, history, self.settings)
         try:
             composer = self.live_composer()
-            a = composer.ask(question or "", history)
+            a = composer.ask(question, history)
             return a.markdown({c.n: composer.section_text(c) for c in a.citations})
         except Exception as e:  # noqa: BLE001 - the chat must keep working; the log keeps the detail
             print(f"filmchat: error answering {str(question)[:80]!r}: {type(e).__name__}: {e}", file=sys.stderr)
@@ -93,6 +96,16 @@ class ChatApp:
             return f"Index status unavailable: {escape_md(str(e))}"
         head = "✅ The index matches the corpus." if st.ok else "⚠️ The index does not match the corpus."
         return head + "\n\n" + "\n".join(f"- {escape_md(m)}" for m in st.messages)
+
+    def may_rebuild(self, client: str | None, headers) -> bool:
+        """Who may re-index: anyone who logged in (--auth); without a password, only this machine.
+
+        A request that came through a proxy (forwarding headers) is not taken as local.
+        """
+        if self.settings.auth:
+            return True
+        forwarded = any(h in headers for h in ("x-forwarded-for", "forwarded", "x-real-ip"))
+        return bool(client) and is_loopback(client) and not forwarded
 
     def rebuild(self, progress=None) -> str:
         """Re-index the corpus (only what changed) and answer from the new index from now on."""
@@ -121,11 +134,16 @@ def make_app(app: ChatApp):
     import gradio as gr
 
     def ask(message: str, messages: list, questions: list):
-        messages, questions = list(messages or []), list(questions or [])
-        reply = app.answer(message or "", questions)
-        messages += [user_message(message or ""), {"role": "assistant", "content": reply}]
-        if message and message.strip():
-            questions.append(message)
+        messages = list(messages) if isinstance(messages, list) else []
+        questions = list(questions or [])
+        message = message if isinstance(message, str) else ""
+        try:
+            reply, asked = app.answer(message, questions), message
+        except BadInput as e:  # shown, not answered, and not kept as a question
+            reply, asked = escape_md(f"⚠️ Not answered: {e}."), ""
+        messages += [user_message(message), {"role": "assistant", "content": reply}]
+        if asked.strip():
+            questions.append(asked)
         saved = {"messages": messages[-40:], "questions": questions[-20:]}
         return "", messages, questions, saved
 
@@ -136,7 +154,10 @@ def make_app(app: ChatApp):
     def new_chat():
         return [], [], {"messages": [], "questions": []}, ""
 
-    def rebuild(progress=gr.Progress()):
+    def rebuild(request: gr.Request, progress=gr.Progress()):
+        if not app.may_rebuild(getattr(request.client, "host", None), request.headers):
+            return ("Rebuilding is off for visitors: this chat has no password (`--auth`). Run `filmchat index` "
+                    "on the server, or rebuild from the server itself.")
         return app.rebuild(progress)
 
     with gr.Blocks(title="filmchat", fill_height=True) as demo:
@@ -168,7 +189,10 @@ def make_app(app: ChatApp):
 
         # the API clients use (gradio_client): one question, earlier questions of the same chat
         def chat(message: str, history: list[str] | None = None) -> str:
-            return app.answer(message, list(history or []))
+            try:
+                return app.answer(message, history)
+            except BadInput as e:  # an error, never an answer to something that is not a question
+                raise gr.Error(str(e), print_exception=False) from None
 
         gr.api(chat, api_name="chat")
     return demo
@@ -192,6 +216,30 @@ def auth_pair(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def check_can_listen(host: str, port: int) -> None:
+    """Bind the address once before starting, so a port in use or a wrong --host is one clear line."""
+    import errno
+    import socket
+
+    from .errors import UserError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as e:
+        raise UserError(f"error: cannot listen on --host {host!r}: not an address or a known host name") from e
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise UserError(f"error: port {port} is already in use on {host}; choose another with --port "
+                                "(or FILMCHAT_PORT)") from e
+            raise UserError(f"error: cannot listen on {host}:{port} ({e.strerror or e}); check --host and "
+                            "--port") from e
+
+
 def serve(settings: Settings, block: bool = True):
     """Build the index if needed, then serve the chat on settings.host:port (never a public share link).
 
@@ -200,6 +248,7 @@ def serve(settings: Settings, block: bool = True):
     busy instead of hanging. Direct REST calls cannot skip the queue (api_open=False).
     """
     auth = auth_pair(settings.auth)
+    check_can_listen(settings.host, settings.port)
     if not is_loopback(settings.host) and auth is None:
         print(f"warning: serving on {settings.host} without a password: anyone who can reach this machine can use the "
               "chat. Set --auth user:password (or FILMCHAT_AUTH).", file=sys.stderr)
@@ -207,10 +256,15 @@ def serve(settings: Settings, block: bool = True):
     demo = make_app(ChatApp(composer, settings))
     demo.queue(api_open=False, max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
     # quiet: Gradio's own banner suggests share=True, which this app never does; it prints its own line
+    from starlette.middleware import Middleware
+
+    from .webguard import RequestGuard
+
+    guard = Middleware(RequestGuard, max_bytes=settings.max_request_bytes, events=lambda: len(demo.fns))
     demo.launch(
         server_name=settings.host, server_port=settings.port, share=False, auth=auth,
         enable_monitoring=False, show_error=False, prevent_thread_lock=True, quiet=True,
-        css=CSS, footer_links=[],
+        css=CSS, footer_links=[], app_kwargs={"middleware": [guard]}, max_file_size="1kb",
     )
     print(f"filmchat: the chat is ready at {demo.local_url} (Ctrl+C stops it)", flush=True)
     if block:
@@ -220,7 +274,7 @@ def serve(settings: Settings, block: bool = True):
 
 def main():
     """`python app.py`: the same chat as `filmchat serve`, configured by FILMCHAT_* variables."""
-    from .cli import UserError, guarded
+    from .errors import UserError, guarded
 
     try:
         guarded(serve)(load_settings())
