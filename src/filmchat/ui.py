@@ -154,11 +154,13 @@ def make_app(app: ChatApp):
     def new_chat():
         return [], [], {"messages": [], "questions": []}, ""
 
-    def rebuild(request: gr.Request, progress=gr.Progress()):
+    def rebuild(request, progress=gr.Progress()):
         if not app.may_rebuild(getattr(request.client, "host", None), request.headers):
             return ("Rebuilding is off for visitors: this chat has no password (`--auth`). Run `filmchat index` "
                     "on the server, or rebuild from the server itself.")
         return app.rebuild(progress)
+
+    rebuild.__annotations__["request"] = gr.Request  # the class itself: Gradio cannot resolve the string "gr.Request"
 
     with gr.Blocks(title="filmchat", fill_height=True) as demo:
         saved = gr.BrowserState({"messages": [], "questions": []}, storage_key="filmchat-conversation")

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -84,6 +85,11 @@ class RequestGuard:
         except _TooLarge:
             if not started:
                 await _reply(send, 413, f"request body over {self.max_bytes} bytes")
+        except Exception as e:  # noqa: BLE001 - a malformed request is one log line, not a traceback
+            print(f"filmchat: {method} {path} failed: {type(e).__name__}: {str(e)[:200]}", file=sys.stderr)
+            if not started:
+                await _reply(send, 400 if isinstance(e, (TypeError, ValueError, KeyError)) else 500,
+                             f"{type(e).__name__}: {str(e)[:200]}")
 
     def _locked_out(self, client: str) -> bool:
         seen = self.failures[client]
