@@ -10,7 +10,7 @@ from conftest import ROOT, start_server, stop_server
 
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load import burst, known_questions, run_load, still_answers  # noqa: E402
+from benchmarks.load import MALFORMED, abuse, burst, known_questions, run_load, still_answers  # noqa: E402
 
 
 def test_eight_clients_at_once_all_get_the_right_answer_and_the_app_keeps_answering(server):
@@ -37,3 +37,18 @@ def test_a_burst_beyond_the_queue_is_told_busy_at_once_and_nothing_hangs(tiny_qu
     assert "Queue is full" in b["busy_message"]  # what gradio_client raises; the page says "currently busy"
     assert b["busy_max_s"] < 15  # turned away, not left waiting behind the queue
     assert still_answers(tiny_queue_server)
+
+
+def test_oversized_and_malformed_requests_are_refused_and_memory_stays_bounded(shipped_composer, shipped_settings):
+    proc, url = start_server(shipped_settings.index_dir)
+    try:
+        still_answers(url)  # warm: the memory compared is that of a server that has answered
+        a = abuse(url, proc.pid, n=8, mb=20)
+    finally:
+        stop_server(proc)
+    assert a["statuses"] and "200" not in a["statuses"]  # 413, or the connection closed on a refused body
+    assert a["unknown_fn"] == 422
+    assert a["malformed"] == {what: "refused" for _, what in MALFORMED}
+    # 8 x 20 MB unrefused took a server from 409 MB to 1.18 GB; refused early, it grows by a few MB at most
+    assert a["rss_after_mb"] - a["rss_before_mb"] < 100, a
+    assert a["answers_afterwards"]
