@@ -764,6 +764,7 @@ def ready_index(settings: Settings, embedder: Embedder, progress: bool = False, 
     if status.no_corpus:
         log(f"warning: {status.messages[-1]}")
         return load_index(settings)
+    scan_corpus(settings.corpus_dir, settings.max_file_mb)  # no corpus and no index: that is the one line to say
     log(f"{status.messages[0].split(';')[0]}: building the index of {settings.corpus_dir} now")
     held = None
     try:
