@@ -408,3 +408,14 @@ def test_failed_logins_are_throttled(shipped_composer, shipped_settings):
         assert r.status_code == 429  # even the right password waits out the window
     finally:
         stop_server(proc)
+
+
+def test_the_lock_message_always_names_the_holder(tiny_settings):
+    from filmchat.index import BuildLock
+
+    tiny_settings.index_dir.mkdir()
+    with BuildLock(tiny_settings.index_dir):
+        assert (tiny_settings.index_dir / ".lock").read_text() == f"{os.getpid()}\n"
+        p = run("index", *where(tiny_settings))
+    assert p.returncode == 1 and f"(pid {os.getpid()})" in one_line(p.stderr)
+    assert (tiny_settings.index_dir / ".lock").read_text() == ""  # released: no stale pid to name

@@ -140,18 +140,25 @@ class BuildLock:
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
-            holder = os.read(self.fd, 32).decode("ascii", "replace").strip()
+            holder = ""
+            for _ in range(20):  # the holder may have the lock a moment before its pid is written
+                holder = os.pread(self.fd, 32, 0).decode("ascii", "replace").split("\n")[0].strip()
+                if holder.isdigit():
+                    break
+                time.sleep(0.01)
             os.close(self.fd)
             if e.errno in (errno.EAGAIN, errno.EACCES):
                 who = f" (pid {holder})" if holder.isdigit() else ""
                 raise IndexBusy(f"another `filmchat index` is already building {self.path.parent}{who}; "
                                 "wait for it to finish, then run it again") from e
             raise
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)  # who holds it, for the message above
+        pid = f"{os.getpid()}\n".encode()
+        os.pwrite(self.fd, pid, 0)  # who holds it, for the message above; never an empty file while held
+        os.ftruncate(self.fd, len(pid))
         return self
 
     def __exit__(self, *exc):
+        os.ftruncate(self.fd, 0)  # no stale pid for the next holder's competitor to name
         fcntl.flock(self.fd, fcntl.LOCK_UN)
         os.close(self.fd)
 
