@@ -29,7 +29,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,qdrant,qdrant-edge,ray]'
 	touch $@
 
 # Browser tests drive Debian's chromium (Playwright cannot download browsers here).

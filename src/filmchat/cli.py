@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
+from .corpus import show_path
 from .errors import UserError, guarded
 from .settings import Settings, load_settings
-from .validation import BadInput, check_request
 
 
 def common_options(fn):
@@ -23,10 +23,13 @@ def common_options(fn):
                   help="Where the index lives. Default: the project's index/ [FILMCHAT_INDEX_DIR].")
     @click.option("--model", help="sentence-transformers model name or folder. Default: the packaged "
                   "all-MiniLM-L6-v2 [FILMCHAT_MODEL].")
+    @click.option("--store", type=click.Choice(["faiss", "qdrant"]), help="Where the index lives: faiss (files in "
+                  "--index-dir, the default) or qdrant (FILMCHAT_QDRANT_URL, else local mode in FILMCHAT_QDRANT_PATH; "
+                  "docs/scale-out.md) [FILMCHAT_STORE].")
     @functools.wraps(fn)
-    def wrapper(corpus_dir, index_dir, model, **kwargs):
+    def wrapper(corpus_dir, index_dir, model, store, **kwargs):
         try:
-            settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+            settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, model=model, store=store)
         except ValueError as e:
             raise UserError(f"error: {e}") from e
         return guarded(fn)(settings, **kwargs)
@@ -54,21 +57,28 @@ def main():
 @common_options
 @click.option("--full", is_flag=True, help="Re-embed every file, ignoring what the last build can reuse.")
 @click.option("--check", is_flag=True, help="Only say whether the index matches the corpus and settings (exit 1 if not).")
-def index(settings: Settings, full: bool, check: bool):
+@click.option("--workers", type=click.IntRange(min=1), help="Embed with this many Ray workers (a local Ray unless "
+              "--ray is given; needs the ray extra; docs/scale-out.md).")
+@click.option("--ray", "ray_address", help="Embed on the Ray cluster at this address (e.g. ray://head:10001).")
+def index(settings: Settings, full: bool, check: bool, workers: int | None, ray_address: str | None):
     """(Re)build the index of the corpus: only new or changed files are embedded.
 
     Prints what changed (added, changed, removed files), how many chunks were
     embedded, and how long it took. The new index replaces the old one atomically,
     so an interrupted build leaves the previous index working.
     """
-    from .corpus import shown
     from .index import build_index
 
     if check:
         return _status(settings)
-    report = build_index(settings, full=full, progress=sys.stderr.isatty())
+    embed = None
+    if workers or ray_address:
+        from .bulk import ray_embedder
+
+        embed = ray_embedder(settings, workers or 2, ray_address)
+    report = build_index(settings, full=full, progress=sys.stderr.isatty(), embed=embed)
     for s in report.skipped:
-        click.echo(f"skipped {shown(s.path)}: {s.reason}", err=True)
+        click.echo(f"skipped {show_path(s.path)}: {s.reason}", err=True)
     click.echo(report.summary())
 
 
@@ -96,7 +106,10 @@ def _status(settings: Settings):
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (the output contract in README).")
 @click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Answer every line of a JSONL file ({question, history?, id?}); prints one JSON object a line.")
-def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_json: bool, batch: Path | None):
+@click.option("--plain", is_flag=True, help="Plain text for scripts: no colours, no markdown marks or escapes. "
+              "(In a terminal the answer is rendered; piped, it is the chat's markdown.)")
+def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_json: bool, batch: Path | None,
+        plain: bool):
     """Answer QUESTION from the articles, with cited passages.
 
     \b
@@ -109,63 +122,69 @@ def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_j
 
     if batch is None and (question is None or not question.strip()):
         raise UserError("error: the question is empty; ask something like: filmchat ask \"who directed Hope?\"")
-    lines = _batch_lines(batch) if batch is not None else None
-    if batch is None:
-        question, history = check_request(question, list(history), settings)
     composer = open_composer(settings, log=lambda m: click.echo(m, err=True))
-    if lines is not None:
-        failed = 0
-        for n, line in lines:
-            try:
-                row, q, hist = _batch_row(line, settings)
-            except BadInput as e:  # one bad line is reported in its place; the others are answered
-                failed += 1
-                row = _loads_or_none(line)
-                click.echo(f"error: {batch}:{n}: {e}", err=True)
-                click.echo(json.dumps({"id": row.get("id") if isinstance(row, dict) else None, "line": n,
-                                       "error": str(e)}, ensure_ascii=False))
+    if batch is not None:
+        try:
+            lines = batch.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as e:
+            raise UserError(f"error: {batch} is not UTF-8 text (byte {e.start}); save it as UTF-8 JSONL") from e
+        bad = 0
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
                 continue
-            click.echo(json.dumps(composer.ask(q, hist).to_json(row.get("id")), ensure_ascii=False))
-        if failed:
-            sys.exit(1)
+            try:
+                row = json.loads(line)
+            except ValueError as e:
+                row = {"_error": f"line {n} is not JSON ({e})"}
+            if not isinstance(row, dict):
+                row = {"_error": f"line {n} is not a JSON object"}
+            if "_error" in row:  # one bad line is reported in its place; the rest are answered
+                bad += 1
+                click.echo(json.dumps({"id": None, "line": n, "error": row["_error"], "abstained": True, "films": [],
+                                       "citations": [], "answer": ""}, ensure_ascii=False))
+                continue
+            answer = composer.ask(row.get("question"), row.get("history"))
+            bad += bool(answer.error)
+            click.echo(json.dumps(answer.to_json(row.get("id")) | ({"line": n} if answer.error else {}),
+                                  ensure_ascii=False))
+        if bad:
+            click.echo(f"{bad} line{'s' if bad != 1 else ''} of {batch} could not be answered (see \"error\")", err=True)
         return
-    answer = composer.ask(question, history)
+    answer = composer.ask(question, list(history))
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    elif plain or sys.stdout.isatty():
+        show(answer.text, plain)
     else:
         click.echo(answer.text)
     if answer.error:
         sys.exit(1)
 
 
-def _batch_lines(batch: Path) -> list[tuple[int, str]]:
-    """(line number, text) of every non-blank line of a UTF-8 JSONL file, or one line saying why not."""
-    try:
-        text = batch.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise UserError(f"error: {batch} is not UTF-8 text (byte {e.start}); convert it with e.g. `iconv -t utf-8`") from e
-    except OSError as e:
-        raise UserError(f"error: cannot read {batch} ({e.strerror or e})") from e
-    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+def show(markdown: str, plain: bool) -> None:
+    """The answer for a person: bold film names, numbered sources, the matched sentence highlighted, and no
+    markdown escapes or HTML entities (rich renders the chat's own markdown); ``plain`` drops the colours."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(color_system=None if plain else "auto", highlight=False).print(Markdown(markdown))
 
 
-def _loads_or_none(line: str):
-    try:
-        return json.loads(line)
-    except ValueError:
-        return None
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Every value with its sources (file, offsets, the stating text).")
+@click.option("--csv", "as_csv", is_flag=True, help="One row per film; values the articles disagree on joined by \" | \".")
+def films(settings: Settings, as_json: bool, as_csv: bool):
+    """The film catalog: each film's stated release date, runtime, director, cast, true story, country — cited.
 
+    Built from the index (built first if it is missing or out of date). Values the articles
+    disagree on are all listed, each with its own source; "-" means no article states it.
+    """
+    from .answer import open_composer
+    from .catalog import catalog_table
 
-def _batch_row(line: str, settings: Settings) -> tuple[dict, str, list[str]]:
-    """One batch line as (row, question, history), checked like every other request."""
-    try:
-        row = json.loads(line)
-    except ValueError as e:
-        raise BadInput(f"not JSON ({e})") from e
-    if not isinstance(row, dict) or "question" not in row:
-        raise BadInput('not a JSON object with a "question"')
-    q, hist = check_request(row["question"], row.get("history"), settings)
-    return row, q, hist
+    composer = open_composer(settings, log=lambda m: click.echo(m, err=True))
+    click.echo(catalog_table(composer.searcher, "json" if as_json else "csv" if as_csv else "text"), nl=False)
 
 
 @main.command()
@@ -183,19 +202,26 @@ def serve(settings: Settings, host: str | None, port: int | None, auth: str | No
 
 @main.command("eval")
 @common_options
-@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="Question set in JSONL (fields: id, question, history, kind, films, answer, evidence).")
+@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, multiple=True,
+              help="Question set in JSONL (fields: id, question, history, kind, films, answer, evidence); repeat for several.")
 @click.option("--baselines", is_flag=True, help="Also run the usual baselines (fixed-size chunks + dense, BM25, RRF).")
+@click.option("--cv", type=click.IntRange(min=0), default=0, show_default=True,
+              help="K-fold cross-validation of the abstention thresholds over all the sets: out-of-fold figures.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def evaluate(settings: Settings, questions: Path, baselines: bool, as_json: bool):
-    """Measure answer quality and latency on a question set, per kind of question.
+def evaluate(settings: Settings, questions: tuple[Path, ...], baselines: bool, cv: int, as_json: bool):
+    """Measure answer quality and latency on question sets, per kind of question.
 
-    Use it on your own corpus: write questions with the films and an evidence quote
-    each, then compare settings (model, chunk size) by their figures.
+    Prints the figures, what users got per kind (right, wrong, missed, declined,
+    invented) and every answer that went wrong. Use it on your own corpus: write
+    questions with the films and an evidence quote each, then compare settings
+    (model, chunk size) by their figures; --cv 5 fits the thresholds honestly.
     """
     from .evaluation import run_eval
 
-    report = run_eval(settings, questions, baselines=baselines, log=lambda m: click.echo(m, err=True))
+    try:
+        report = run_eval(settings, list(questions), baselines=baselines, cv=cv, log=lambda m: click.echo(m, err=True))
+    except ValueError as e:  # a question file that is not JSONL, or --baselines without the eval extra
+        raise UserError(f"error: {e}") from e
     click.echo(json.dumps(report, indent=2) if as_json else report["table"])
 
 

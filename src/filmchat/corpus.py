@@ -6,9 +6,7 @@ HTML files are reduced to their article text by trafilatura first (decoded with 
 charset their <meta> tag declares when they are not UTF-8).
 
 Binary, non-UTF-8, empty, unreadable and oversized files are skipped with a reason;
-one bad file never stops the rest. Only regular files whose real path lies inside the
-corpus folder are ever read: a symlink to /etc/passwd dropped into the corpus would
-otherwise be indexed and quoted to anyone who can reach the chat.
+one bad file never stops the rest.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ import hashlib
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,36 +85,41 @@ def html_to_text(html: str) -> str:
     return body.strip() + "\n" if body.strip() else ""
 
 
-def shown(name: str) -> str:
-    """A file name as one printable line: control characters (a newline in a name) escaped, like ``\\n``."""
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else ascii(ch)[1:-1] for ch in name)
+def corpus_files(corpus_dir: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:
+    """The files that may be articles, as (path relative to the corpus, real path to read), and the
+    links that are not followed.
 
-
-OUTSIDE = "symlink to outside the corpus"
-
-
-def corpus_files(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
-    """Files that may be articles, and the links that lead out of the corpus (skipped, with that reason).
-
-    Folder links are never walked into (``rglob`` does not follow them); one that leads
-    outside is reported so that a missing folder of articles is explained.
+    Only regular files whose real path lies inside the corpus folder are read: a symlink to
+    /etc/passwd dropped into corpus/ would otherwise be indexed and quoted to anyone who asks.
+    Hidden files and folders are ignored; folder symlinks are not followed.
     """
+    root = corpus_dir.resolve()
     files, skipped = [], []
-    for p in sorted(corpus_dir.rglob("*")):
-        rel = p.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if p.is_symlink() and p.is_dir():
-            if not _inside(p, corpus_dir):
-                skipped.append(Skipped(rel.as_posix(), f"{OUTSIDE} (a folder)"))
-        elif p.suffix.lower() in SUFFIXES and not p.is_dir():  # a fifo or device is reported, not read
-            files.append(p)
-    return files, skipped
+    for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
+        here = Path(dirpath)
+        for d in sorted(dirnames):
+            if not d.startswith(".") and (here / d).is_symlink():
+                skipped.append(Skipped((here / d).relative_to(corpus_dir).as_posix(),
+                                       "symlink to a folder (not followed)"))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink())
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+                continue
+            rel = path.relative_to(corpus_dir).as_posix()
+            real = path.resolve()
+            if not real.is_relative_to(root):
+                skipped.append(Skipped(rel, "symlink to outside the corpus (not read)"))
+            elif not real.is_file():
+                skipped.append(Skipped(rel, "not a regular file"))
+            else:
+                files.append((rel, real))
+    return sorted(files), skipped
 
 
-def _inside(path: Path, corpus_dir: Path) -> bool:
-    real, root = os.path.realpath(path), os.path.realpath(corpus_dir)
-    return os.path.commonpath([real, root]) == root
+def show_path(rel: str) -> str:
+    """A file name as it can be printed on one line: control characters (a newline in a name) escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in rel)
 
 
 HTML_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", re.I)
@@ -146,43 +148,33 @@ def _decode(data: bytes, rel: str, html: bool) -> str | Skipped:
         return Skipped(rel, f"not UTF-8 (byte {e.start}); convert it with e.g. `iconv -t utf-8`")
 
 
-def _read_checked(path: Path, rel: str, max_bytes: int, corpus_dir: Path) -> tuple[bytes, str] | Skipped:
+def _read_checked(path: Path, rel: str, max_bytes: int) -> tuple[bytes, str] | Skipped:
     """The bytes and decoded text of a file that may be an article, or why it is skipped.
 
-    The real path must lie inside the corpus and be a regular file; it is opened without
-    following a link (O_NOFOLLOW) and checked again on the open file, so a link swapped in
-    after the check is not followed either.
+    ``path`` is the real path corpus_files checked; it is opened without following a link, so a
+    file swapped for a symlink after that check is refused rather than read.
     """
-    if not _inside(path, corpus_dir):
-        return Skipped(rel, OUTSIDE)
     try:
-        fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as e:
-        return Skipped(rel, f"unreadable ({e.strerror or e})")
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return Skipped(rel, "not a regular file")
-        if st.st_size == 0:
-            return Skipped(rel, "empty file")
-        if st.st_size > max_bytes:
-            return Skipped(rel, f"too large ({st.st_size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB; "
-                                "raise FILMCHAT_MAX_FILE_MB)")
-        with os.fdopen(fd, "rb", closefd=False) as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return Skipped(rel, "not a regular file")
+            if st.st_size == 0:
+                return Skipped(rel, "empty file")
+            if st.st_size > max_bytes:
+                return Skipped(rel, f"too large ({st.st_size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB; "
+                                               "raise FILMCHAT_MAX_FILE_MB)")
             data = f.read(max_bytes + 1)
     except OSError as e:
         return Skipped(rel, f"unreadable ({e.strerror or e})")
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:  # grew since it was measured
-        return Skipped(rel, f"too large (> {max_bytes / 1e6:.0f} MB; raise FILMCHAT_MAX_FILE_MB)")
     text = _decode(data, rel, path.suffix.lower() in HTML_SUFFIXES)
     return text if isinstance(text, Skipped) else (data, text)
 
 
-def read_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document | Skipped:
-    rel = path.relative_to(corpus_dir).as_posix()
-    got = _read_checked(path, rel, max_bytes, corpus_dir)
+def read_document(rel: str, path: Path, max_bytes: int) -> Document | Skipped:
+    """One article: ``rel`` is its name in the corpus, ``path`` the real path corpus_files allowed."""
+    got = _read_checked(path, rel, max_bytes)
     if isinstance(got, Skipped):
         return got
     data, text = got
@@ -199,14 +191,14 @@ def read_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document | Sk
 
 def _check_dir(corpus_dir: Path) -> None:
     if corpus_dir.exists() and not corpus_dir.is_dir():
-        raise CorpusError(f"the corpus {shown(str(corpus_dir))} is a file, not a folder of articles "
-                          "(set --corpus or FILMCHAT_CORPUS to the folder)")
+        raise CorpusError(f"the corpus must be a folder of articles, and {corpus_dir} is a file "
+                          "(set --corpus or FILMCHAT_CORPUS to its folder)")
     if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder not found: {shown(str(corpus_dir))} (set --corpus or FILMCHAT_CORPUS)")
+        raise CorpusError(f"corpus folder not found: {corpus_dir} (set --corpus or FILMCHAT_CORPUS)")
 
 
 def _nothing_readable(corpus_dir: Path, skipped: list[Skipped]) -> CorpusError:
-    why = "; ".join(f"{shown(s.path)}: {s.reason}" for s in skipped[:5])
+    why = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
     return CorpusError(f"no readable articles (.txt, .md, .html) in {corpus_dir}" + (f" ({why})" if why else ""))
 
 
@@ -218,11 +210,10 @@ def scan_corpus(corpus_dir: Path, max_file_mb: float = 20.0) -> tuple[dict[str, 
     """
     corpus_dir = Path(corpus_dir)
     _check_dir(corpus_dir)
+    files, skipped = corpus_files(corpus_dir)
     found = {}
-    paths, skipped = corpus_files(corpus_dir)
-    for path in paths:
-        rel = path.relative_to(corpus_dir).as_posix()
-        got = _read_checked(path, rel, int(max_file_mb * 1_000_000), corpus_dir)
+    for rel, path in files:
+        got = _read_checked(path, rel, int(max_file_mb * 1_000_000))
         if isinstance(got, Skipped):
             skipped.append(got)
         else:
@@ -241,10 +232,12 @@ def read_corpus(corpus_dir: Path, max_file_mb: float = 20.0,
     """
     corpus_dir = Path(corpus_dir)
     _check_dir(corpus_dir)
-    paths, skipped = corpus_files(corpus_dir) if only is None else ([corpus_dir / p for p in sorted(only)], [])
+    files, skipped = corpus_files(corpus_dir)
+    if only is not None:  # the files a rebuild must read: still checked like every other
+        files, skipped = [(rel, path) for rel, path in files if rel in only], []
     docs = []
-    for path in paths:
-        got = read_document(path, corpus_dir, int(max_file_mb * 1_000_000))
+    for rel, path in files:
+        got = read_document(rel, path, int(max_file_mb * 1_000_000))
         (docs if isinstance(got, Document) else skipped).append(got)
     if not docs and only is None:
         raise _nothing_readable(corpus_dir, skipped)

@@ -1,6 +1,6 @@
-"""The errors a user can fix, and the guard that turns known failures into one line.
+"""Errors a user can fix, and the guard that turns known failures into one clear line.
 
-Both the CLI and the web app (``python app.py``) use these, so neither imports the other.
+Shared by the CLI and the chat server (`python app.py`), so neither imports the other for it.
 """
 
 from __future__ import annotations
@@ -18,18 +18,19 @@ class UserError(click.ClickException):
 
 
 def guarded(fn):
-    """Known failures (no corpus, bad index, missing model, bad settings or input) end as one clear line."""
+    """Known failures (no corpus, bad index, missing model) end as one clear line."""
     from .corpus import CorpusError
     from .embedding import ModelError
-    from .index import IndexProblem
-    from .settings import SettingsError
-    from .validation import BadInput
+    from .store import IndexProblem
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (CorpusError, IndexProblem, ModelError, SettingsError, BadInput) as e:
+        except (CorpusError, IndexProblem, ModelError) as e:
             raise UserError(f"error: {e}") from e
+        except OSError as e:  # a read-only or full disk, a folder that cannot be made: one line, no traceback
+            where = f" ({e.filename})" if e.filename else ""
+            raise UserError(f"error: {e.strerror or e}{where}") from e
 
     return run

@@ -1,17 +1,6 @@
-"""The searchable index: FAISS vectors and a BM25 index over the same chunks, kept under index/.
+"""The searchable index: FAISS vectors and a BM25 index over the same chunks, built, loaded and checked.
 
-Layout of ``index_dir``::
-
-    CURRENT              "<build folder> <sha256 of its manifest.json>": the live build (switched with os.replace)
-    build-<time>-<pid>/  manifest.json, chunks.json, units.npy, embeddings.npy, vectors.faiss, bm25/
-    .lock                held while a build runs, so two builds never write at once
-
-A build writes a complete new folder beside the live one, fsyncs it, then replaces
-CURRENT: killing a build at any moment leaves the previous index loadable, and the
-next build removes what a killed one left behind. The manifest's sha256 is in
-CURRENT and every artifact's sha256 is in the manifest, all checked on load, so a
-flipped byte or a truncated file is reported instead of answering from garbage.
-Unchanged files keep their chunks and vectors, so a rebuild embeds only what changed;
+How it lies on disk (CURRENT, build folders, checksums, the lock) is store.py's. Unchanged files keep their chunks and vectors, so a rebuild embeds only what changed;
 an unchanged corpus is recognised from file hashes alone, without loading the model.
 
 Dense vectors are per sentence ("unit"), BM25 is per chunk; ``units.npy`` maps each
@@ -20,13 +9,11 @@ vector to its chunk and the sentence's offsets inside the chunk.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import errno
-import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable
@@ -36,147 +23,18 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .chunking import Chunk, chunk_corpus, sentence_spans
-from .corpus import CorpusError, Skipped, read_corpus, scan_corpus, shown
+from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus, sentence_spans
+from .corpus import CorpusError, Skipped, read_corpus, scan_corpus, show_path
 from .embedding import Embedder
 from .settings import Settings
+from .store import (ARTIFACTS, BUILD_NAME, FORMAT, REBUILD, REBUILD_FOR, BuildLock, IndexBusy, IndexCorrupt,  # noqa: F401
+                    IndexMismatch, IndexMissing, IndexProblem, IndexUnwritable, _fsync_tree, _live, _read_current,
+                    _remove_leftovers, _verify, _write_atomic, sha256_file)
+from .text import bm25_tokens, stems, words
 
-FORMAT = 1
-CHUNKER_VERSION = 1  # also part of pipeline_fingerprint(), which follows the chunking code itself
 HNSW_ABOVE = 50_000  # exact search stays under a few ms below this many passages
-ARTIFACTS = ("chunks.json", "units.npy", "embeddings.npy", "vectors.faiss", "bm25/params.index.json", "bm25/vocab.index.json",
-             "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
-BUILD_NAME = re.compile(r"build-\d{8}-\d{6}-\d+-\d+")  # only folders named like this are ever deleted
-REBUILD = "rebuild with `filmchat index --full`"
-REBUILD_FOR = "rebuild with `filmchat index --full` run with these same settings (flags or FILMCHAT_* variables)"
-
-
-class IndexProblem(Exception):
-    """Base for index problems; the message is one line that says the way out."""
-
-
-class IndexMissing(IndexProblem):
-    pass
-
-
-class IndexCorrupt(IndexProblem):
-    pass
-
-
-class IndexMismatch(IndexProblem):
-    """Built with another model or chunking than the settings ask for."""
-
-
-class IndexBusy(IndexProblem):
-    pass
-
-
-class IndexUnwritable(IndexProblem):
-    """The index folder cannot be written (read-only, full disk, no permission); the live index is untouched."""
-
-
-# what a folder that cannot take a new build reports; anything else is a real fault worth its traceback
-UNWRITABLE = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM}
-
-
-def _unwritable(index_dir: Path, e: OSError) -> IndexUnwritable:
-    return IndexUnwritable(f"cannot write the index folder {shown(str(index_dir))} ({e.strerror or e}); "
-                           "the previous index is unchanged")
-
-
-# ---------------------------------------------------------------- small file helpers
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync_tree(folder: Path) -> None:
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-    for d in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
-        fd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    if path.is_dir() and not path.is_symlink():  # a folder in the way (CURRENT replaced by a directory): healed
-        shutil.rmtree(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class BuildLock:
-    """An exclusive, non-blocking lock on index_dir/.lock (released by the OS if the build dies)."""
-
-    def __init__(self, index_dir: Path):
-        self.path = Path(index_dir) / ".lock"
-        self.fd: int | None = None
-
-    def __enter__(self):
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            if e.errno in UNWRITABLE:
-                raise _unwritable(self.path.parent, e) from e
-            raise
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            holder = ""
-            for _ in range(20):  # the holder may have the lock a moment before its pid is written
-                holder = os.pread(self.fd, 32, 0).decode("ascii", "replace").split("\n")[0].strip()
-                if holder.isdigit():
-                    break
-                time.sleep(0.01)
-            os.close(self.fd)
-            if e.errno in (errno.EAGAIN, errno.EACCES):
-                who = f" (pid {holder})" if holder.isdigit() else ""
-                raise IndexBusy(f"another `filmchat index` is already building {self.path.parent}{who}; "
-                                "wait for it to finish, then run it again") from e
-            raise
-        pid = f"{os.getpid()}\n".encode()
-        os.pwrite(self.fd, pid, 0)  # who holds it, for the message above; never an empty file while held
-        os.ftruncate(self.fd, len(pid))
-        return self
-
-    def __exit__(self, *exc):
-        os.ftruncate(self.fd, 0)  # no stale pid for the next holder's competitor to name
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
-
 
 # ---------------------------------------------------------------- the loaded index
-
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def bm25_tokens(texts: list[str], stemmer=None) -> list[list[str]]:
-    """The one tokenizer for BM25 documents and queries: lower-case, English stopwords, Snowball stems."""
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer or _stemmer(), return_ids=False, show_progress=False)
-
 
 def make_faiss_index(vectors: np.ndarray, kind: str = "auto"):
     """Exact inner-product search while it is fast; HNSW beyond HNSW_ABOVE passages."""
@@ -210,7 +68,6 @@ class Index:
     embeddings: np.ndarray
     vectors: object  # faiss.Index over the unit vectors
     bm25: object  # bm25s.BM25 over the chunks
-    _stemmer: object = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -233,12 +90,16 @@ class Index:
         """
         k = max(1, min(k, len(self.units)))
         scores, ids = self.vectors.search(np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32), k)
+        return self._best_per_chunk(ids[0], scores[0])
+
+    def _best_per_chunk(self, units, scores) -> dict[int, tuple[float, int]]:
+        """The first (best) hit of each chunk among unit hits that come best first; negative units are padding."""
         best: dict[int, tuple[float, int]] = {}
-        for u, s in zip(ids[0], scores[0]):
+        for u, s in zip(units, scores):
             if u < 0:
                 continue
             c = int(self.units[u, 0])
-            if c not in best:  # results come best first
+            if c not in best:
                 best[c] = (float(s), int(u))
         return best
 
@@ -247,77 +108,18 @@ class Index:
 
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (0 where no term matches)."""
-        if self._stemmer is None:
-            self._stemmer = _stemmer()
-        tokens = bm25_tokens([query], self._stemmer)[0]
+        tokens = self.query_tokens(query)
         if not tokens:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
 
-
-# ---------------------------------------------------------------- build
-# ---------------------------------------------------------------- what is live, and is it intact
-
-def _read_current(index_dir: Path) -> tuple[Path, str] | None:
-    """The live build folder and its manifest's sha256.
-
-    A CURRENT without the sha256 (written before it was recorded) is not trusted: an edited
-    manifest would pass as "index matches". It is rebuilt like a damaged one.
-    """
-    current = Path(index_dir) / "CURRENT"
-    try:
-        fields = current.read_text(encoding="utf-8").split()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except IsADirectoryError as e:
-        raise IndexCorrupt(f"{shown(str(current))} is a folder, not the index's pointer file; {REBUILD}") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise IndexCorrupt(f"{shown(str(current))} is unreadable ({e}); {REBUILD}") from e
-    if len(fields) == 1 and BUILD_NAME.fullmatch(fields[0]):
-        raise IndexCorrupt(f"{shown(str(current))} has no checksum (written by an older filmchat), so the index "
-                           f"cannot be trusted; {REBUILD}")
-    if not (len(fields) == 2 and BUILD_NAME.fullmatch(fields[0]) and re.fullmatch(r"[0-9a-f]{64}", fields[1])):
-        raise IndexCorrupt(f"{shown(str(current))} is damaged; {REBUILD}")
-    return Path(index_dir) / fields[0], fields[1]
+    def query_tokens(self, query: str) -> list[str]:
+        """The query's BM25 tokens, word by word with remembered stems (what bm25_tokens gives each word):
+        this spares the tokenizer's set-up on every question."""
+        return [s for w in words(query) for s in stems(w)]
 
 
-def _live(index_dir: Path) -> tuple[Path, dict] | None:
-    """The live build and its manifest, checked against the digest in CURRENT; None when there is no index."""
-    current = _read_current(index_dir)
-    if current is None:
-        return None
-    build, digest = current
-    path = build / "manifest.json"
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise IndexCorrupt(f"index manifest {path} is unreadable ({e.strerror or e}); {REBUILD}") from e
-    if hashlib.sha256(raw).hexdigest() != digest:
-        raise IndexCorrupt(f"index manifest {path} is corrupt (checksum mismatch); {REBUILD}")
-    try:
-        manifest = json.loads(raw)
-    except ValueError as e:
-        raise IndexCorrupt(f"index manifest {path} is unreadable ({e}); {REBUILD}") from e
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        raise IndexCorrupt(f"index manifest {path} is damaged; {REBUILD}")
-    return build, manifest
-
-
-def read_manifest(index_dir: Path) -> dict | None:
-    live = _live(Path(index_dir))
-    return live[1] if live else None
-
-
-def _verify(build: Path, manifest: dict) -> None:
-    """Every artifact is there with the sha256 the manifest recorded."""
-    digests = manifest.get("artifacts") or {}
-    for name in ARTIFACTS:
-        path = build / name
-        if name not in digests or not path.is_file():
-            raise IndexCorrupt(f"index file {path} is missing; {REBUILD}")
-        if sha256_file(path) != digests[name]:
-            raise IndexCorrupt(f"index file {path} is corrupt (checksum mismatch); {REBUILD}")
-
+# ---------------------------------------------------------------- what an index was built with
 
 def settings_fingerprint(settings: Settings) -> dict:
     """What an index must have been built with to answer for these settings.
@@ -335,13 +137,12 @@ def _mismatches(manifest: dict, settings: Settings) -> list[str]:
 
 
 def pipeline_fingerprint() -> str:
-    """Hash of the code that turns files into chunks: an index made by other code is out of date."""
-    from . import chunking, corpus
+    """The version of what turns files into chunks: an index chunked differently is out of date.
 
-    h = hashlib.sha256(str(CHUNKER_VERSION).encode())
-    for module in (corpus, chunking):
-        h.update(Path(module.__file__).read_bytes())
-    return h.hexdigest()[:16]
+    A version, not a hash of the source, so that a comment or a refactor does not strand
+    every index; tests/test_chunking.py fails when chunk output changes without a bump.
+    """
+    return f"chunker-{CHUNKER_VERSION}"
 
 
 def _outdated(manifest: dict) -> str:
@@ -366,23 +167,6 @@ def _diff(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str
     """(added, changed, removed) files between two path -> sha256 maps."""
     return (sorted(set(new) - set(old)), sorted(f for f in new if f in old and old[f] != new[f]),
             sorted(set(old) - set(new)))
-
-
-def _remove_leftovers(index_dir: Path) -> None:
-    """Build folders CURRENT does not name (older builds, or what a killed build left) and CURRENT temp files."""
-    try:
-        current = _read_current(index_dir)
-    except IndexProblem:
-        current = None
-    live = current[0].name if current else None
-    for p in index_dir.iterdir():
-        if p.name != live and BUILD_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
-        elif p.name.startswith(".CURRENT.") and p.name.endswith(".tmp"):
-            try:
-                p.unlink(missing_ok=True)
-            except OSError:  # a read-only folder: left for a build that can write
-                pass
 
 
 # ---------------------------------------------------------------- build
@@ -417,7 +201,7 @@ class BuildReport:
             parts.insert(0, self.note)
         for name, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if items:
-                parts.append(f"{name}: {', '.join(shown(f) for f in items)}")
+                parts.append(f"{name}: {', '.join(map(show_path, items))}")
         return "; ".join(parts)
 
 
@@ -502,6 +286,7 @@ def build_index(
     full: bool = False,
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    embed: Callable[[list[Chunk]], dict[str, _Part]] | None = None,
 ) -> BuildReport:
     """(Re)build the index for settings.corpus_dir; embeds only new and changed files unless ``full``.
 
@@ -509,18 +294,18 @@ def build_index(
     is written and neither the model nor FAISS is loaded. ``on_progress(done, total)``
     counts sentences embedded, from (0, total) up to (total, total); it is not called
     when there is nothing to embed. Raises IndexBusy while another build holds the lock.
+    ``embed(chunks)`` replaces the in-process encoder (bulk.py's Ray path).
     """
     t0 = time.perf_counter()
-    index_dir = Path(settings.index_dir)
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise IndexUnwritable(f"cannot create the index folder {shown(str(index_dir))} ({e.strerror or e}); "
-                              "choose another with --index-dir or FILMCHAT_INDEX_DIR") from e
-    with BuildLock(index_dir):
-        _remove_leftovers(index_dir)
+    if _qdrant(settings):
+        from .store_qdrant import CollectionTarget
+
+        target = CollectionTarget(settings)
+    else:
+        target = _FolderTarget(settings)
+    with target.lock():
         found, skipped = scan_corpus(settings.corpus_dir, settings.max_file_mb)
-        build, manifest, why = _previous(settings)
+        build, manifest, why = target.previous()
         old_files: dict[str, str] = manifest.get("files", {})
         incremental = build is not None and not why and not full
         if incremental:
@@ -540,7 +325,7 @@ def build_index(
 
         keep = {f for f in found if incremental and old_files.get(f) == found[f]}
         try:
-            parts = _read_parts(build, keep) if keep else {}
+            parts = target.read_parts(build, keep) if keep else {}
         except Exception as e:  # noqa: BLE001 - damaged since it was verified: embed everything instead
             keep, parts = set(), {}
             report.full, report.note = True, f"rebuilt from scratch (previous index unreadable: {type(e).__name__})"
@@ -550,14 +335,16 @@ def build_index(
         files = {**{f: old_files[f] for f in keep}, **{d.path: d.sha256 for d in docs}}
         if not files:
             raise CorpusError(f"no readable articles (.txt, .md, .html) in {settings.corpus_dir} ("
-                              + "; ".join(f"{shown(s.path)}: {s.reason}" for s in report.skipped[:5]) + ")")
+                              + "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5]) + ")")
         titles = {**{f: (manifest.get("titles") or {}).get(f, f) for f in keep}, **{d.path: d.title for d in docs}}
         report.added, report.changed, report.removed = _diff(old_files, files)
         report.reused = sum(len(p.chunks) for p in parts.values())
 
         fresh = chunk_corpus(docs, settings.chunk_chars)
         report.embedded = len(fresh)
-        if fresh:
+        if fresh and embed is not None:
+            parts.update(embed(fresh))
+        elif fresh:
             embedder = embedder or Embedder(settings.model, settings.backend)
             parts.update(_embed(embedder, fresh, progress, on_progress))
         chunks, units, vecs = [], [], []
@@ -577,21 +364,51 @@ def build_index(
             embeddings = np.zeros((0, int(dim)), np.float32)
         report.files, report.chunks = len(files), len(chunks)
         report.sentences = sum(len(p.units) for f, p in parts.items() if f not in keep)
-        try:
-            report.directory = _write_build(settings, index_dir, files, titles, report.skipped, chunks, units_all,
-                                            embeddings, t0)
-        except OSError as e:  # a full disk, a read-only folder: the live index is untouched
-            raise _unwritable(index_dir, e) from e
+        report.directory = target.write(report, files, titles, chunks, units_all, embeddings, incremental, t0)
         report.seconds = time.perf_counter() - t0
         return report
+
+
+class _FolderTarget:
+    """Where build_index writes by default: a build folder of FAISS + bm25s files under index_dir, switched by CURRENT.
+
+    store_qdrant.CollectionTarget has the same four methods for a Qdrant collection.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings, self.index_dir = settings, Path(settings.index_dir)
+
+    @contextlib.contextmanager
+    def lock(self):
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IndexProblem(f"cannot create the index folder {self.index_dir} ({e.strerror or e}); "
+                               "choose another with --index-dir or FILMCHAT_INDEX_DIR") from e
+        with BuildLock(self.index_dir):
+            _remove_leftovers(self.index_dir)
+            yield
+
+    def previous(self) -> tuple[Path | None, dict, str]:
+        return _previous(self.settings)
+
+    def read_parts(self, build: Path, keep: set[str]) -> dict[str, _Part]:
+        return _read_parts(build, keep)
+
+    def write(self, report: BuildReport, files, titles, chunks, units, embeddings, incremental: bool, t0) -> Path:
+        try:
+            return _write_build(self.settings, self.index_dir, files, titles, report.skipped, chunks, units,
+                                embeddings, t0)
+        except OSError as e:  # a full disk, a read-only folder: the live index is untouched
+            raise IndexProblem(f"cannot write the new index in {self.index_dir} ({e.strerror or e}); "
+                               "the previous index is unchanged") from e
 
 
 def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress) -> dict[str, _Part]:
     """Embed every sentence of these chunks (with a progress bar), grouped into one part per file."""
     from tqdm import tqdm
 
-    rows = [(ci, a, b) for ci, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
-    texts = [chunks[ci].sentence_text((a, b)) for ci, a, b in rows]
+    rows, texts = sentence_rows(chunks)
     vecs = np.zeros((len(texts), embedder.dimension), np.float32)
     # sorting by length keeps padding low inside each batch
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -606,7 +423,13 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress)
         if on_progress:
             on_progress(min(s + batch, len(texts)), len(texts))
     bar.close()
-    return _split_by_file(chunks, np.array(rows, dtype=np.int64).reshape(-1, 3), vecs)
+    return _split_by_file(chunks, rows, vecs)
+
+
+def sentence_rows(chunks: list[Chunk]) -> tuple[np.ndarray, list[str]]:
+    """One (chunk position, start, end) row per sentence of these chunks, and the text the encoder sees for it."""
+    rows = [(ci, a, b) for ci, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
+    return np.array(rows, dtype=np.int64).reshape(-1, 3), [chunks[ci].sentence_text((a, b)) for ci, a, b in rows]
 
 
 def _write_build(settings, index_dir, files, titles, skipped, chunks, units, embeddings, t0) -> Path:
@@ -656,8 +479,19 @@ def _write_build(settings, index_dir, files, titles, skipped, chunks, units, emb
 
 # ---------------------------------------------------------------- load and check
 
+def _qdrant(settings: Settings) -> bool:
+    """Which store holds the index: this module's FAISS + bm25s folder (default) or store_qdrant's collection."""
+    if settings.store not in ("faiss", "qdrant"):
+        raise IndexProblem(f"unknown store {settings.store!r}; use faiss (the default) or qdrant")
+    return settings.store == "qdrant"
+
+
 def load_index(settings: Settings, check_settings: bool = True) -> Index:
     """The live index, verified byte for byte against its manifest."""
+    if _qdrant(settings):
+        from . import store_qdrant
+
+        return store_qdrant.load(settings, check_settings)
     index_dir = Path(settings.index_dir)
     for attempt in range(3):
         live = _live(index_dir)
@@ -706,43 +540,45 @@ class Status:
     missing: bool = False  # no index, or one that cannot be read
     mismatch: bool = False  # built with another model or chunking
     stale: bool = False  # the corpus (or the code that chunks it) changed since
-    corrupt: bool = False  # an index file is damaged (missing is set too)
-    no_corpus: bool = False  # the corpus folder is gone: the index still answers, it cannot be checked
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.mismatch or self.stale or self.no_corpus)
+        return not (self.missing or self.mismatch or self.stale)
 
 
 def index_status(settings: Settings) -> Status:
     """What `filmchat status` prints: checks the manifest, every checksum and every file's hash (no model)."""
+    if _qdrant(settings):
+        from . import store_qdrant
+
+        return store_qdrant.status(settings)
     try:
         live = _live(Path(settings.index_dir))
     except IndexProblem as e:
-        return Status([str(e)], missing=True, corrupt=True)
+        return Status([str(e)], missing=True)
     if live is None:
         return Status([f"no index in {settings.index_dir}; build it with `filmchat index`"], missing=True)
     build, manifest = live
+    return status_of(manifest, settings, lambda: _verify(build, manifest))
+
+
+def status_of(manifest: dict, settings: Settings, verify: Callable[[], None], where: str = "") -> Status:
+    """A live index's manifest against the settings and the corpus; ``verify`` raises IndexProblem if its data is damaged."""
     st = Status([])
     for m in _mismatches(manifest, settings):
         st.mismatch = True
         st.messages.append(f"{m.replace(':', ' differs:', 1)}; {REBUILD_FOR}")
     try:
-        _verify(build, manifest)
+        verify()
     except IndexProblem as e:
-        return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch, corrupt=True)
-    try:
-        found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
-    except CorpusError as e:
-        st.no_corpus = True
-        st.messages.append(f"{e}; the index still answers from the {len(manifest['files'])} files it was built from")
-        return st
+        return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch)
+    found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
     for s in _still_unusable(found, manifest):
         del found[s.path]
     added, changed, removed = _diff(manifest["files"], found)
-    st.messages += [f"new file not indexed: {shown(f)}" for f in added]
-    st.messages += [f"changed since indexed: {shown(f)}" for f in changed]
-    st.messages += [f"removed file still indexed: {shown(f)}" for f in removed]
+    st.messages += [f"new file not indexed: {f}" for f in added]
+    st.messages += [f"changed since indexed: {f}" for f in changed]
+    st.messages += [f"removed file still indexed: {f}" for f in removed]
     if why := _outdated(manifest):
         st.messages.append(why)
     st.stale = bool(added or changed or removed or why)
@@ -750,46 +586,5 @@ def index_status(settings: Settings) -> Status:
         st.messages.append("run `filmchat index` to update")
     if st.ok:
         st.messages.append(f"index matches the corpus ({len(found)} files, {manifest.get('chunks')} chunks, "
-                           f"model {manifest.get('model')}, built {manifest.get('built_at')})")
+                           f"model {manifest.get('model')}, built {manifest.get('built_at')}{where})")
     return st
-
-
-def ready_index(settings: Settings, embedder: Embedder, progress: bool = False, log=print) -> Index:
-    """The index to answer from, brought up to date first when that is possible.
-
-    A missing, stale or corrupt index is (re)built from the corpus. An index built with
-    another model or chunking is refused with the command that fixes it. An intact index
-    still answers, with a one-line warning, when it cannot be brought up to date: the
-    corpus folder is gone, the index folder cannot be written (read-only, full disk), or
-    another build holds the lock.
-    """
-    status = index_status(settings)
-    if status.mismatch:
-        raise IndexMismatch("; ".join(status.messages))
-    if status.ok:
-        return load_index(settings)
-    if status.no_corpus:
-        log(f"warning: {status.messages[-1]}")
-        return load_index(settings)
-    scan_corpus(settings.corpus_dir, settings.max_file_mb)  # no corpus and no index: that is the one line to say
-    log(f"{status.messages[0].split(';')[0]}: building the index of {settings.corpus_dir} now")
-    held = None
-    try:
-        log(build_index(settings, embedder, progress=progress).summary())
-    except (IndexBusy, IndexUnwritable) as e:  # the current index answers meanwhile
-        held = e
-    try:
-        index = load_index(settings)
-    except IndexProblem as e:
-        if held:  # no usable index to answer from
-            raise held from None
-        if not isinstance(e, IndexCorrupt):
-            raise
-        log(f"{e}: rebuilding from the corpus")
-        log(build_index(settings, embedder, full=True, progress=progress).summary())
-        return load_index(settings)
-    if isinstance(held, IndexBusy):
-        log("another `filmchat index` is rebuilding this index: answering from the current one meanwhile")
-    elif held:
-        log(f"warning: {held}; answering from it, built {index.manifest.get('built_at')}")
-    return index

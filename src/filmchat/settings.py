@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +11,10 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # ONNX Runtime gives the same vectors as torch (cosine >= 0.9999, dev-set figures identical), answers
 # ~2x faster per question and starts seconds sooner (no torch import): README "Performance".
 DEFAULT_BACKEND = "onnx"  # or "torch"
-
-
-class SettingsError(ValueError):
-    """A setting out of range or of the wrong kind; the message names the flag or variable."""
+BACKENDS = ("onnx", "torch")
+FUSIONS = ("mix", "rrf")
+STORES = ("faiss", "qdrant")
+MIN_CHUNK_CHARS = 100  # a passage shorter than a sentence or two cannot be cited usefully
 
 
 def project_root() -> Path:
@@ -40,21 +39,21 @@ class Settings:
     max_file_mb: float = 20.0
     # Retrieval and answer shape.
     citations: int = 5
-    max_question_chars: int = 2000  # a longer question is cut here (with a note) before it is searched
-    # What a request may carry at all (CLI, --batch, the chat and its API): beyond these it is refused
-    # with a message instead of answered. The question limit sits above the cut so that a pasted
-    # 110 000-character paragraph is still answered (cut); the history limits are far above what a
-    # conversation sends (the chat keeps its last 20 questions, and only the last 3 steer a follow-up),
-    # and keep a crafted request from making the server hold megabytes per turn.
-    max_request_question_chars: int = 200_000
-    max_history_turns: int = 100
-    max_history_chars: int = 100_000
-    # The web server refuses a request body above this (413) before reading it whole: 8 concurrent 20 MB
-    # bodies took an unlimited server from 409 MB to 1.18 GB. A chat turn with a 200 000-character
-    # question and its 40 displayed messages stays under it.
-    max_request_bytes: int = 2_000_000
-    # Below this fused evidence score the articles are taken not to answer (calibrated on dev.jsonl).
-    abstain_threshold: float = 0.37
+    max_question_chars: int = 2000
+    # Below this best-sentence cosine a film that the question does not name is taken not to answer it
+    # (fitted by `filmchat eval --cv 5` over every question set; README "Answer quality").
+    abstain_threshold: float = 0.39
+    # A question about a named film is answered when, without the film's name, it is this close to one of
+    # the film's sentences (or its passages hold its content words); fitted the same way.
+    anchored_threshold: float = 0.27
+    # Where the index lives: "faiss" (FAISS + bm25s files in index_dir) or "qdrant" (store_qdrant.py:
+    # a server/cluster at qdrant_url, else qdrant-client's local mode in qdrant_path, default index_dir/qdrant).
+    store: str = "faiss"
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    qdrant_path: Path | None = None
+    qdrant_collection: str = "filmchat"  # the alias naming the live collection
+    qdrant_quantize: bool = False  # int8 scalar quantization of the dense vectors: 4x less RAM (docs/scale-out.md)
     # Serving.
     host: str = "127.0.0.1"
     port: int = 7860
@@ -62,29 +61,29 @@ class Settings:
     concurrency: int = 2
     queue_size: int = 64
 
-    def __post_init__(self) -> None:
-        """Refuse values that cannot work (FILMCHAT_CHUNK_CHARS=0 once made chunking loop forever)."""
-        whole_above = {"chunk_chars": 20, "citations": 0, "max_question_chars": 0, "max_request_question_chars": 0,
-                       "max_history_turns": -1, "max_history_chars": 0, "max_request_bytes": 1000,
-                       "concurrency": 0, "queue_size": 0}
-        for name, low in whole_above.items():
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v <= low:
-                raise SettingsError(f"{_name(name)} must be a whole number above {low}, not {v!r}")
-        if not (isinstance(self.port, int) and 1 <= self.port <= 65535):
-            raise SettingsError(f"{_name('port')} must be a port number from 1 to 65535, not {self.port!r}")
-        if not (isinstance(self.max_file_mb, (int, float)) and math.isfinite(self.max_file_mb) and self.max_file_mb > 0):
-            raise SettingsError(f"{_name('max_file_mb')} must be a number of megabytes above 0, not {self.max_file_mb!r}")
-        t = self.abstain_threshold
-        if not (isinstance(t, (int, float)) and 0 <= t <= 1.5):  # fused scores run from 0 to 1.2 (cosine + 0.2 bm25)
-            raise SettingsError(f"{_name('abstain_threshold')} must be a number from 0 to 1.5, not {t!r}")
-        for name, allowed in (("fusion", ("mix", "rrf")), ("backend", ("onnx", "torch"))):
-            if getattr(self, name) not in allowed:
-                raise SettingsError(f"{_name(name)} must be {' or '.join(allowed)}, not {getattr(self, name)!r}")
-        if not self.host or any(c.isspace() for c in self.host):
-            raise SettingsError(f"{_name('host')} must be an address to listen on, like 127.0.0.1, not {self.host!r}")
-        if not self.model or not str(self.model).strip():
-            raise SettingsError(f"{_name('model')} must name a model")
+    def __post_init__(self):
+        """Refuse values that cannot work, with the setting's name (a zero chunk size looped forever)."""
+        problems = []
+        if self.chunk_chars < MIN_CHUNK_CHARS:
+            problems.append(f"chunk size {self.chunk_chars} (FILMCHAT_CHUNK_CHARS) must be at least {MIN_CHUNK_CHARS}")
+        for name in ("citations", "max_question_chars", "concurrency", "queue_size"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} {getattr(self, name)} must be at least 1")
+        for name in ("abstain_threshold", "anchored_threshold"):
+            if not -1.0 <= getattr(self, name) <= 1.0:
+                problems.append(f"{name} {getattr(self, name)} must be a cosine between -1 and 1")
+        if not self.max_file_mb > 0:
+            problems.append(f"max_file_mb {self.max_file_mb} (FILMCHAT_MAX_FILE_MB) must be above 0")
+        if not 0 <= self.port <= 65535:
+            problems.append(f"port {self.port} must be between 0 and 65535")
+        if self.backend not in BACKENDS:
+            problems.append(f"backend {self.backend!r} (FILMCHAT_BACKEND) must be one of {', '.join(BACKENDS)}")
+        if self.store not in STORES:
+            problems.append(f"store {self.store!r} (FILMCHAT_STORE) must be one of {', '.join(STORES)}")
+        if self.fusion not in FUSIONS:
+            problems.append(f"fusion {self.fusion!r} (FILMCHAT_FUSION) must be one of {', '.join(FUSIONS)}")
+        if problems:
+            raise ValueError("; ".join(problems))
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -100,22 +99,19 @@ _ENV = {
     "max_file_mb": ("FILMCHAT_MAX_FILE_MB", float),
     "citations": ("FILMCHAT_CITATIONS", int),
     "abstain_threshold": ("FILMCHAT_ABSTAIN_THRESHOLD", float),
+    "anchored_threshold": ("FILMCHAT_ANCHORED_THRESHOLD", float),
     "host": ("FILMCHAT_HOST", str),
     "port": ("FILMCHAT_PORT", int),
     "auth": ("FILMCHAT_AUTH", str),
     "concurrency": ("FILMCHAT_CONCURRENCY", int),
     "queue_size": ("FILMCHAT_QUEUE_SIZE", int),
-    "max_request_question_chars": ("FILMCHAT_MAX_QUESTION_CHARS", int),
-    "max_history_turns": ("FILMCHAT_MAX_HISTORY_TURNS", int),
-    "max_history_chars": ("FILMCHAT_MAX_HISTORY_CHARS", int),
-    "max_request_bytes": ("FILMCHAT_MAX_REQUEST_BYTES", int),
+    "store": ("FILMCHAT_STORE", str),
+    "qdrant_url": ("FILMCHAT_QDRANT_URL", str),
+    "qdrant_api_key": ("FILMCHAT_QDRANT_API_KEY", str),
+    "qdrant_path": ("FILMCHAT_QDRANT_PATH", Path),
+    "qdrant_collection": ("FILMCHAT_QDRANT_COLLECTION", str),
+    "qdrant_quantize": ("FILMCHAT_QDRANT_QUANTIZE", lambda v: v.lower() in ("1", "true", "yes")),
 }
-
-
-def _name(field: str) -> str:
-    """How a user sets this field: its FILMCHAT_* variable (and flag, for those that have one)."""
-    flag = {"host": "--host / ", "port": "--port / ", "model": "--model / "}.get(field, "")
-    return f"{flag}{_ENV[field][0]}" if field in _ENV else field
 
 
 def load_settings(env: dict[str, str] | None = None, **flags) -> Settings:
@@ -127,10 +123,9 @@ def load_settings(env: dict[str, str] | None = None, **flags) -> Settings:
             try:
                 values[field] = cast(env[var])
             except ValueError as e:
-                kind = {"int": "whole number", "float": "number"}.get(cast.__name__, cast.__name__)
-                raise SettingsError(f"{var}={env[var]!r} is not a {kind}") from e
+                raise ValueError(f"{var}={env[var]!r} is not a valid {cast.__name__}") from e
     values.update({k: v for k, v in flags.items() if v is not None})
-    for key in ("corpus_dir", "index_dir"):
+    for key in ("corpus_dir", "index_dir", "qdrant_path"):
         if key in values:
             values[key] = Path(values[key]).expanduser()
     return Settings(**values)
