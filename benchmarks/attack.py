@@ -118,7 +118,7 @@ def main(argv=None) -> int:
             except IndexCorrupt:
                 detected += 1
             st = index_status(settings)
-            reported += st.corrupt and not st.ok
+            reported += st.missing and not st.ok  # reported as damaged, never as "index matches"
             path.write_bytes(saved)
         intact = answers_right()
 
