@@ -39,6 +39,12 @@ def test_a_file_name_with_a_newline_cannot_inject_a_line_into_index_output(tmp_p
     lines = (p.stdout + p.stderr).splitlines()
     assert not any(line.startswith("indexed 99") or line.startswith("line.txt") for line in lines), lines
     assert "evil\\nindexed 99 files.txt" in p.stderr and "new\\nline.txt" in p.stdout
+    # `status` lists a new or changed file by name too: the same escaping
+    (corpus / "x\nindex matches the corpus (9 files).txt").write_text("Films\n\n1. Red Dust\n\nMars.\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "filmchat.cli", "status", "--corpus", str(corpus),
+                        "--index-dir", str(tmp_path / "index")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1 and "new file not indexed: x\\nindex matches the corpus (9 files).txt" in p.stdout
+    assert not any(line.startswith("index matches") for line in p.stdout.splitlines()), p.stdout
 
 
 @pytest.mark.parametrize("question, history, says", [

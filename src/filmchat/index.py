@@ -576,9 +576,9 @@ def status_of(manifest: dict, settings: Settings, verify: Callable[[], None], wh
     for s in _still_unusable(found, manifest):
         del found[s.path]
     added, changed, removed = _diff(manifest["files"], found)
-    st.messages += [f"new file not indexed: {f}" for f in added]
-    st.messages += [f"changed since indexed: {f}" for f in changed]
-    st.messages += [f"removed file still indexed: {f}" for f in removed]
+    st.messages += [f"new file not indexed: {show_path(f)}" for f in added]
+    st.messages += [f"changed since indexed: {show_path(f)}" for f in changed]
+    st.messages += [f"removed file still indexed: {show_path(f)}" for f in removed]
     if why := _outdated(manifest):
         st.messages.append(why)
     st.stale = bool(added or changed or removed or why)
