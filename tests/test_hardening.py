@@ -131,6 +131,34 @@ def test_a_read_only_index_folder_still_answers_from_the_last_good_index(read_on
     assert p.returncode == 1 and "Traceback" not in p.stderr + p.stdout
 
 
+def test_a_full_disk_leaves_the_last_good_index_answering(tmp_path):
+    """The disk fills while the new build is written (not when the lock is taken): the same as read-only."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        corpus = write_corpus(tmp_path / "corpus", TINY)
+        where = ["--corpus", str(corpus), "--index-dir", str(disk / "index")]
+        assert run_cli("index", *where).returncode == 0
+        with open(disk / "filler", "wb") as f:  # every byte that is left
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        (corpus / "new.txt").write_text("New Films\n\n1. Snow Line\n\nA skier is lost in an avalanche.\n",
+                                        encoding="utf-8")
+        p = run_cli("ask", "--json", "which film is about an astronaut on Mars?", *where)
+        assert p.returncode == 0 and "Red Dust" in p.stdout, p.stderr
+        assert "No space left on device" in p.stderr and "Traceback" not in p.stderr
+        p = run_cli("index", *where)
+        assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "No space left" in p.stderr
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
 def test_a_missing_corpus_with_an_intact_index_answers_with_a_warning(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", TINY)
     index = tmp_path / "index"

@@ -400,8 +400,8 @@ class _FolderTarget:
             return _write_build(self.settings, self.index_dir, files, titles, report.skipped, chunks, units,
                                 embeddings, t0)
         except OSError as e:  # a full disk, a read-only folder: the live index is untouched
-            raise IndexProblem(f"cannot write the new index in {self.index_dir} ({e.strerror or e}); "
-                               "the previous index is unchanged") from e
+            raise IndexUnwritable(f"cannot write the new index in {self.index_dir} ({e.strerror or e}); "
+                                  "the previous index is unchanged") from e
 
 
 def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress) -> dict[str, _Part]:
