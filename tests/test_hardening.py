@@ -39,6 +39,12 @@ def test_a_file_name_with_a_newline_cannot_inject_a_line_into_index_output(tmp_p
     lines = (p.stdout + p.stderr).splitlines()
     assert not any(line.startswith("indexed 99") or line.startswith("line.txt") for line in lines), lines
     assert "evil\\nindexed 99 files.txt" in p.stderr and "new\\nline.txt" in p.stdout
+    # `status` lists a new or changed file by name too: the same escaping
+    (corpus / "x\nindex matches the corpus (9 files).txt").write_text("Films\n\n1. Red Dust\n\nMars.\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "filmchat.cli", "status", "--corpus", str(corpus),
+                        "--index-dir", str(tmp_path / "index")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1 and "new file not indexed: x\\nindex matches the corpus (9 files).txt" in p.stdout
+    assert not any(line.startswith("index matches") for line in p.stdout.splitlines()), p.stdout
 
 
 @pytest.mark.parametrize("question, history, says", [
@@ -123,6 +129,34 @@ def test_a_read_only_index_folder_still_answers_from_the_last_good_index(read_on
     assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "Read-only file system" in p.stderr
     p = run_cli("status", *where)
     assert p.returncode == 1 and "Traceback" not in p.stderr + p.stdout
+
+
+def test_a_full_disk_leaves_the_last_good_index_answering(tmp_path):
+    """The disk fills while the new build is written (not when the lock is taken): the same as read-only."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        corpus = write_corpus(tmp_path / "corpus", TINY)
+        where = ["--corpus", str(corpus), "--index-dir", str(disk / "index")]
+        assert run_cli("index", *where).returncode == 0
+        with open(disk / "filler", "wb") as f:  # every byte that is left
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        (corpus / "new.txt").write_text("New Films\n\n1. Snow Line\n\nA skier is lost in an avalanche.\n",
+                                        encoding="utf-8")
+        p = run_cli("ask", "--json", "which film is about an astronaut on Mars?", *where)
+        assert p.returncode == 0 and "Red Dust" in p.stdout, p.stderr
+        assert "No space left on device" in p.stderr and "Traceback" not in p.stderr
+        p = run_cli("index", *where)
+        assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "No space left" in p.stderr
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
 
 
 def test_a_missing_corpus_with_an_intact_index_answers_with_a_warning(tmp_path):

@@ -537,6 +537,8 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
             held = e
         except OSError as e:  # a read-only or full index folder: an intact index still answers
             held = IndexUnwritable(f"cannot write the index in {settings.index_dir} ({e.strerror or e})")
+        except IndexUnwritable as e:  # the same, found while writing the new build (a disk that filled up)
+            held = e
     try:
         index = load_index(settings)
     except IndexProblem as e:

@@ -400,8 +400,8 @@ class _FolderTarget:
             return _write_build(self.settings, self.index_dir, files, titles, report.skipped, chunks, units,
                                 embeddings, t0)
         except OSError as e:  # a full disk, a read-only folder: the live index is untouched
-            raise IndexProblem(f"cannot write the new index in {self.index_dir} ({e.strerror or e}); "
-                               "the previous index is unchanged") from e
+            raise IndexUnwritable(f"cannot write the new index in {self.index_dir} ({e.strerror or e}); "
+                                  "the previous index is unchanged") from e
 
 
 def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress) -> dict[str, _Part]:
@@ -576,9 +576,9 @@ def status_of(manifest: dict, settings: Settings, verify: Callable[[], None], wh
     for s in _still_unusable(found, manifest):
         del found[s.path]
     added, changed, removed = _diff(manifest["files"], found)
-    st.messages += [f"new file not indexed: {f}" for f in added]
-    st.messages += [f"changed since indexed: {f}" for f in changed]
-    st.messages += [f"removed file still indexed: {f}" for f in removed]
+    st.messages += [f"new file not indexed: {show_path(f)}" for f in added]
+    st.messages += [f"changed since indexed: {show_path(f)}" for f in changed]
+    st.messages += [f"removed file still indexed: {show_path(f)}" for f in removed]
     if why := _outdated(manifest):
         st.messages.append(why)
     st.stale = bool(added or changed or removed or why)
