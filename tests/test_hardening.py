@@ -210,6 +210,17 @@ def test_a_port_in_use_is_one_line(shipped_settings):
         p = run_cli("serve", "--host", "127.0.0.1", "--port", str(port), "--corpus", str(shipped_settings.corpus_dir),
                     "--index-dir", str(shipped_settings.index_dir), timeout=300)
     assert p.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in p.stderr and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines() == [f"error: cannot serve on 127.0.0.1:{port}: port {port} is already in use; "
+                                             "choose another with --port (or FILMCHAT_PORT)"]
+
+
+def test_a_bad_host_is_one_line_before_anything_is_built(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", TINY)
+    p = run_cli("serve", "--host", "no-such-host.invalid", "--port", "7860", "--corpus", str(corpus),
+                "--index-dir", str(tmp_path / "index"), timeout=120)
+    assert p.returncode == 1 and p.stderr.strip().splitlines() == [
+        "error: cannot serve on --host 'no-such-host.invalid': not an address or a known host name"]
+    assert not (tmp_path / "index").exists()  # said before the index was built, not after
 
 
 def test_a_queue_request_for_an_event_the_app_lacks_is_404_not_a_crash(server):

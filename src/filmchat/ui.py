@@ -316,6 +316,28 @@ class RequestGuard:
         await send({"type": "http.response.body", "body": data})
 
 
+def check_can_listen(host: str, port: int) -> None:
+    """Bind host:port once before the index is built, so a wrong --host or a port in use is one accurate line.
+
+    Gradio alone reports both as "Cannot find empty port", and only after the index was (re)built.
+    """
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        raise SystemExit(f"error: cannot serve on --host {host!r}: not an address or a known host name") from None
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as e:
+            why = (f"port {port} is already in use; choose another with --port (or FILMCHAT_PORT)"
+                   if e.errno == errno.EADDRINUSE else f"{e.strerror or e}; check --host and --port")
+            raise SystemExit(f"error: cannot serve on {host}:{port}: {why}") from None
+
+
 def serve(settings: Settings, block: bool = True):
     """Build the index if needed, then serve the chat on settings.host:port (never a public share link).
 
@@ -326,6 +348,7 @@ def serve(settings: Settings, block: bool = True):
     from starlette.middleware import Middleware
 
     auth = auth_pair(settings.auth)
+    check_can_listen(settings.host, settings.port)
     may_rebuild = rebuild_allowed(settings.host, auth)
     if not is_loopback(settings.host) and auth is None:
         print(f"warning: serving on {settings.host} without a password: anyone who can reach this machine can use the "
