@@ -200,6 +200,13 @@ def test_an_oversized_request_is_refused_before_it_is_read(server):
     assert post_declared(server, "/gradio_api/queue/join", 20_000_000, b'{"data": ["x"') == 413
 
 
+def test_uploads_are_refused(server):
+    import httpx
+
+    r = httpx.post(server + "gradio_api/upload", files={"files": ("a.txt", b"hello")}, timeout=30)
+    assert r.status_code == 403 and "no uploads" in r.text
+
+
 def test_a_port_in_use_is_one_line(shipped_settings):
     import socket
 

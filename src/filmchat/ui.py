@@ -269,7 +269,7 @@ def password_check(pair: tuple[str, str]):
 
 class RequestGuard:
     """ASGI middleware in front of Gradio: a body over ``max_bytes`` is answered 413 and never read whole,
-    and a queue request for an event the app does not have is answered 404 (Gradio answered 500 and
+    an upload is refused (403), and a queue request for an event the app does not have is answered 404 (Gradio answered 500 and
     logged a traceback for ``fn_index: 999``)."""
 
     def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES, known=None):
@@ -278,6 +278,8 @@ class RequestGuard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if scope.get("method") == "POST" and scope.get("path", "").rstrip("/").endswith("/upload"):
+            return await self._answer(send, 403, "this chat takes no uploads")  # it has no upload component
         length = dict(scope.get("headers") or []).get(b"content-length", b"0")
         if not length.isdigit() or int(length) > self.max_bytes:
             return await self._answer(send, 413, f"request body over {self.max_bytes:,} bytes")
