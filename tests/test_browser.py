@@ -222,3 +222,23 @@ def test_an_example_asks_when_clicked_and_the_cursor_returns_to_the_box(browser,
     outline = chat.page.evaluate("getComputedStyle(document.querySelector('#filmchat-question textarea')).outlineStyle")
     assert outline == "solid"  # the focus can be seen
     chat.page.close()
+
+
+def test_open_the_source_shows_the_whole_section_with_the_cited_sentence_marked_in_view(browser, server):
+    chat = Chat(browser, server)
+    chat.page.set_viewport_size({"width": 1280, "height": 800})
+    chat.ask("which film is about a Korean adoptee?")
+    details = chat.page.locator("#filmchat-chat .message.bot details").first
+    details.locator("summary").click()
+    marked = details.locator("strong").first
+    marked.wait_for(timeout=10_000)
+    cited = chat.page.locator("#filmchat-chat .message.bot blockquote strong").first.inner_text()
+    assert marked.inner_text().strip() == cited.strip()  # the sentence the excerpt marks, marked where it stands
+    assert "Bates asked the U.S. military" in details.inner_text()  # and the rest of the section around it
+    chat.page.wait_for_timeout(300)
+    box = marked.bounding_box()
+    assert box and 0 <= box["y"] < 800  # scrolled into view
+    ARTIFACTS.mkdir(exist_ok=True)
+    chat.page.screenshot(path=str(ARTIFACTS / "opened-source.png"))
+    shutil.copyfile(ARTIFACTS / "opened-source.png", ROOT / "docs" / "opened-source.png")
+    chat.page.close()

@@ -33,6 +33,14 @@ INTRO = (
 BUSY = "filmchat is busy answering other people right now — please ask again in a few seconds."
 # After an answer: scroll the chat to the start of the newest answer (not the end of its sources), on desktop and
 # phone alike, and give the keyboard back to the question box.
+# "Open the source": when a source's whole section opens, its cited sentence (marked) is scrolled into view.
+OPEN_SOURCE = """() => {
+  document.addEventListener('toggle', (e) => {
+    const d = e.target;
+    if (d.tagName === 'DETAILS' && d.open && d.closest('#filmchat-chat')) d.querySelector('strong')?.scrollIntoView({block: 'center'});
+  }, true);
+}"""
+
 SHOW_ANSWER = """() => {
   const bots = document.querySelectorAll('#filmchat-chat .message.bot');
   const last = bots[bots.length - 1];
@@ -46,7 +54,7 @@ CSS = """
 #filmchat-chat details { margin: .2em 0 .8em 0; font-size: .95em; }
 #filmchat-chat blockquote { margin: .3em 0; }
 /* the matched sentence in an excerpt: marked like a highlighter (offline, the bundled bold face lacks some capitals) */
-#filmchat-chat blockquote strong { font-weight: inherit; background: rgba(255, 200, 60, .35); border-radius: 2px; }
+#filmchat-chat blockquote strong, #filmchat-chat details strong { font-weight: inherit; background: rgba(255, 200, 60, .35); border-radius: 2px; }
 """
 
 
@@ -98,7 +106,7 @@ class ChatApp:
         try:
             composer = self.live_composer()
             a = composer.ask(question, history)  # a malformed request is answered with what is wrong
-            return a.markdown({c.n: composer.section_text(c) for c in a.citations})
+            return a.markdown({c.n: composer.section(c) for c in a.citations})
         except Exception as e:  # noqa: BLE001 - the chat must keep working; the log keeps the detail
             print(f"filmchat: error answering {str(question)[:80]!r}: {type(e).__name__}: {e}", file=sys.stderr)
             return "Sorry — something went wrong while answering. Please try again or rephrase the question."
@@ -210,7 +218,7 @@ def make_app(app: ChatApp, may_rebuild: bool = True):
         new.click(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
         # the Chatbot's own trash button starts over too: the hidden questions would otherwise steer follow-ups
         chatbot.clear(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
-        demo.load(restore, saved, [chatbot, questions], api_visibility="private")
+        demo.load(restore, saved, [chatbot, questions], api_visibility="private").then(None, js=OPEN_SOURCE)
 
         # the API clients use (gradio_client): one question, earlier questions of the same chat
         def chat(message: str, history: list[str] | None = None) -> str:
