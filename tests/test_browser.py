@@ -185,6 +185,9 @@ def test_rebuild_button_picks_up_a_new_article_without_restart(browser, own_serv
     chat.page.get_by_text("Index").first.click()
     chat.page.click("#filmchat-rebuild")
     chat.page.wait_for_function("document.body.innerText.includes('added: desert.txt')", timeout=60_000)
+    page = chat.page.inner_text("body")
+    assert "The index matches the corpus" in page and "does not match" not in page  # the status, brought up to date
+    assert chat.page.locator("#filmchat-rebuild-progress").count() == 1  # the progress bar has a place of its own
     assert chat.ask("which film is about a nomad guiding a caravan?").startswith("Dune Sea")
     chat.page.close()
 

@@ -203,7 +203,8 @@ def make_app(app: ChatApp, may_rebuild: bool = True):
             status = gr.Markdown(app.status)
             if may_rebuild:
                 rebuild_btn = gr.Button("Rebuild index", elem_id="filmchat-rebuild")
-                rebuild_btn.click(rebuild, outputs=status, api_name="rebuild")
+                progress_box = gr.Markdown("", elem_id="filmchat-rebuild-progress")  # the bar, apart from the status
+                rebuild_btn.click(rebuild, outputs=status, api_name="rebuild", show_progress_on=progress_box)
             else:  # no endpoint at all: nothing to call anonymously
                 gr.Markdown("Rebuilding is off: this chat is open to the network without a password. "
                             "Run `filmchat index` on the server, or serve with `--auth`.")
