@@ -238,6 +238,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_listen(host: str, port: int) -> None:
+    """One line and exit 1 when the chat cannot listen there: an unknown address, one this machine lacks, a port in use."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except OSError as e:
+        raise SystemExit(f"error: cannot serve on {host}:{port}: {host!r} is not an address ({e.strerror or e})") from None
+    with socket.socket(family, kind, proto) as s:
+        try:
+            s.bind(address)
+        except OSError as e:
+            why = "the port is in use (choose another with --port)" if e.errno == 98 else (e.strerror or str(e))
+            raise SystemExit(f"error: cannot serve on {host}:{port}: {why}") from None
+
+
 def rebuild_allowed(host: str, auth: tuple[str, str] | None) -> bool:
     """Rebuilding changes what everyone is answered from: open to a local user, or behind the password."""
     return is_loopback(host) or auth is not None
@@ -339,6 +355,7 @@ def serve(settings: Settings, block: bool = True):
     if not is_loopback(settings.host) and auth is None:
         print(f"warning: serving on {settings.host} without a password: anyone who can reach this machine can use the "
               "chat (rebuilding the index is turned off). Set --auth user:password (or FILMCHAT_AUTH).", file=sys.stderr)
+    check_listen(settings.host, settings.port)  # before the model loads: a wrong address is said at once
     composer = open_composer(settings, progress=sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
     demo = make_app(ChatApp(composer, settings), may_rebuild=may_rebuild)
     demo.queue(api_open=False, max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
