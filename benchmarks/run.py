@@ -2,15 +2,17 @@
 
     .venv/bin/python benchmarks/run.py [--backends torch onnx] [--rounds 5] [--questions FILE]
 
-Floors (the physical limit of the model on this machine):
+Floors (the physical limit of the model on this machine), each the fastest bare implementation
+of the same operation on the same backend:
 
-- warm ``ask`` (embed + hybrid search + compose) vs a bare ``SentenceTransformer.encode``
-  of the same question, timed alternately question by question;
-- full index build of the shipped corpus vs a bare ``SentenceTransformer.encode`` of
-  exactly the texts the build embeds (every sentence of every passage, with its film as
-  context), batch 64; the embedder is loaded before either clock starts;
-- cold start (process start -> the app's first answer through gradio_client) vs
-  ``python -c "import sentence_transformers"``.
+- warm ``ask`` (embed + hybrid search + compose) vs a bare encode of the same question: for
+  torch ``SentenceTransformer.encode``, for onnx a plain ONNX Runtime session of the same
+  exported model with its tokenizer and mean pooling (``benchmarks.common.BareOnnx``);
+- full index build of the shipped corpus vs the same bare encode of exactly the texts the
+  build embeds (every sentence of every passage, with its film as context), batch 64; the
+  embedder is loaded before either clock starts;
+- cold start (process start -> the app's first answer through gradio_client) vs the same
+  backend's minimal process that loads the model and encodes one question (``COLD_FLOOR``).
 
 Also the no-op rebuild (`filmchat index` on an unchanged corpus, whole process) and the
 peak resident memory of `filmchat serve` after answering every question once.
@@ -29,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import (CORPUS, ENV, QUESTIONS, build_texts, describe, is_right, machine, pct, rss_mb, save,
-                               start_serve, stop, table)
+from benchmarks.common import (COLD_FLOOR, CORPUS, ENV, QUESTIONS, ROOT, BareOnnx, build_texts, describe, is_right,
+                               machine, pct, rss_mb, save, start_serve, stop, table)
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:
@@ -50,13 +52,26 @@ def cli_seconds(args: list[str], env: dict) -> tuple[float, str]:
     return time.perf_counter() - t, p.stdout
 
 
-def bench_backend(backend: str, floor_model, questions: list[dict], rounds: int, work: Path) -> dict:
+def floor_for(backend: str):
+    """The bare encoder of a backend: SentenceTransformer for torch, BareOnnx of the same export for onnx."""
+    from filmchat.embedding import onnx_export, resolve_model
+    from filmchat.settings import DEFAULT_MODEL
+
+    if backend == "onnx":
+        return BareOnnx(onnx_export(resolve_model(DEFAULT_MODEL)))
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(resolve_model(DEFAULT_MODEL), device="cpu")
+
+
+def bench_backend(backend: str, questions: list[dict], rounds: int, work: Path) -> dict:
     from filmchat.answer import open_composer
     from filmchat.embedding import Embedder
     from filmchat.index import build_index
     from filmchat.settings import load_settings
 
     settings = load_settings(env={}, corpus_dir=CORPUS, index_dir=work / backend, backend=backend)
+    floor_model = floor_for(backend)
     r: dict = {"backend": backend}
     r["model_load_s"], emb = timed(Embedder, settings.model, backend)
     r["model_load_s"] += timed(emb.encode, ["warm up"])[0]
@@ -113,13 +128,19 @@ def bench_backend(backend: str, floor_model, questions: list[dict], rounds: int,
     return r
 
 
-def import_floor() -> float:
+def cold_floor(backend: str) -> float:
+    """Seconds for the backend's minimal process: start Python, load the model, encode one question."""
     import os
 
+    from filmchat.embedding import onnx_export, resolve_model
+    from filmchat.settings import DEFAULT_MODEL
+
+    path = resolve_model(DEFAULT_MODEL)
+    code = COLD_FLOOR[backend].format(path=path, root=str(ROOT), folder=str(onnx_export(path)))
     runs = []
     for _ in range(2):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import sentence_transformers"], check=True, env={**os.environ, **ENV})
+        subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, **ENV})
         runs.append(time.perf_counter() - t)
     return min(runs)
 
@@ -128,7 +149,7 @@ def ratio(value: float, floor: float) -> str:
     return f"{value / floor:.2f}×"
 
 
-def report(results: list[dict], cold_floor: float, m: dict) -> str:
+def report(results: list[dict], m: dict) -> str:
     """The README table: one column per backend, the floor and the ratio beside each figure."""
     f = lambda s: f"{s * 1000:.1f}"  # noqa: E731
     rows = []
@@ -148,13 +169,15 @@ def report(results: list[dict], cold_floor: float, m: dict) -> str:
              f"{r['passages'] / r['build_floor_s']:.0f}, {r['sentences'] / r['build_floor_s']:.0f}", "", ""],
             ["no-op rebuild (`filmchat index`, whole process), s", b, f"{r['noop_rebuild_s']:.2f}", "—", "", "≤ 1 s"],
             ["cold start: process start → first answer, s", b, f"{r['cold_start_s']:.1f} (HTTP up {r['http_up_s']:.1f})",
-             f"{cold_floor:.1f}", ratio(r["cold_start_s"], cold_floor), "report"],
+             f"{r['cold_floor_s']:.1f}", ratio(r["cold_start_s"], r["cold_floor_s"]), "report"],
             ["peak memory of `serve` (VmHWM), MB", b, f"{r['serve_peak_mb']:.0f}", "—", "", "report"],
             ["model load (first encode included), s", b, f"{r['model_load_s']:.2f}", "—", "", ""],
         ]
     head = ["figure", "backend", "filmchat", "floor (same run)", "ratio", "target"]
-    notes = ("Floors: `ask` and build vs a bare `SentenceTransformer.encode` (torch) of the same question / of exactly "
-             "the sentence texts the build embeds, batch 64; cold start vs `python -c \"import sentence_transformers\"`. "
+    notes = ("Floors, per backend: `ask` and build vs the bare encode of the same question / of exactly the sentence "
+             "texts the build embeds, batch 64 (torch: `SentenceTransformer.encode`; onnx: a plain ONNX Runtime session "
+             "of the same export, `BareOnnx`); cold start vs a process that only loads that backend's model and "
+             "encodes one question. "
              f"Answers served right in the cold-start run: "
              + ", ".join(f"{r['backend']} {r['served_right']}" for r in results) + ".")
     return f"Machine: {describe(m)}\n\n{table(head, rows)}\n\n{notes}"
@@ -168,24 +191,19 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from benchmarks.common import known_questions
-    from filmchat.embedding import resolve_model
-    from filmchat.settings import DEFAULT_MODEL
 
     m = machine()
     print(f"machine: {describe(m)}", file=sys.stderr)
-    from sentence_transformers import SentenceTransformer
-
-    floor_model = SentenceTransformer(resolve_model(DEFAULT_MODEL), device="cpu")
     questions = [q for q in known_questions(args.questions)]
     results = []
     with tempfile.TemporaryDirectory(prefix="filmchat-bench-") as work:
         for b in args.backends:
             print(f"benchmarking backend {b} …", file=sys.stderr)
-            results.append(bench_backend(b, floor_model, questions, args.rounds, Path(work)))
-    cold_floor = import_floor()
+            results.append(bench_backend(b, questions, args.rounds, Path(work)))
+            results[-1]["cold_floor_s"] = cold_floor(b)
     m["loadavg_1min_end"] = round(__import__("os").getloadavg()[0], 2)
-    text = report(results, cold_floor, m) + f" Load average at the end: {m['loadavg_1min_end']}."
-    path = save("bench", {"machine": m, "cold_start_floor_s": cold_floor, "results": results}, text)
+    text = report(results, m) + f" Load average at the end: {m['loadavg_1min_end']}."
+    path = save("bench", {"machine": m, "results": results}, text)
     print(text)
     print(f"\n(saved to {path.relative_to(path.parents[2])})", file=sys.stderr)
     return 0

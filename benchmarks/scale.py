@@ -194,7 +194,7 @@ def bm25_run(texts: list[str], questions: list[str]) -> dict:
     """BM25 at this size through the product's tokenizer, bm25s and Index.lexical_scores."""
     import bm25s
 
-    from filmchat.index import bm25_tokens
+    from filmchat.text import bm25_tokens
     from filmchat.search import top_indices
 
     gc.collect()

@@ -157,3 +157,21 @@ def server(shipped_composer, shipped_settings):
     proc, url = start_server(shipped_settings.index_dir)
     yield url
     stop_server(proc)
+
+
+def post_declared(url: str, path: str, length: int, body: bytes = b"") -> int:
+    """POST that declares a body of ``length`` bytes and sends only ``body`` before reading the answer: what a
+    server that refuses large bodies up front answers (sending it all would race the server closing)."""
+    import http.client
+    import urllib.parse
+
+    u = urllib.parse.urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        conn.putrequest("POST", path)
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(length))
+        conn.endheaders(body)
+        return conn.getresponse().status
+    finally:
+        conn.close()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from filmchat.answer import escape_md, fact_kind, facts_in, open_composer
+from filmchat.answer import escape_md, open_composer
+from filmchat.facts import fact_kind, facts_in
 from filmchat.chunking import Chunk
 from filmchat.settings import load_settings
 
@@ -125,3 +126,10 @@ def test_which_films_lists_every_matching_film_and_counts_them_in_words(tmp_path
     assert "Summer Kite" not in a.lead
     one = c.ask("Which films are about sisters flying a kite?")
     assert one.lead.startswith("One film matches: **Summer Kite**")
+
+
+def test_a_film_cards_plot_lines_tell_the_story_not_a_reaction(shipped_composer):
+    a = shipped_composer.ask("Tell me about Miracle in Cell No. 7")
+    plots = [value for label, value, _ in a.card if label == "Plot"]
+    assert plots and all("break your heart" not in p and "sentenced to death" not in p for p in plots)
+    assert any(("story" in p or "is about" in p) for p in plots[:1])

@@ -79,6 +79,7 @@ def test_adoptee_question_shows_my_father_with_a_cited_excerpt(chat):
     ARTIFACTS.mkdir(exist_ok=True)
     chat.page.evaluate("document.querySelector('#filmchat-chat .bubble-wrap, #filmchat-chat [role=log]')?.scrollTo(0, 0)")
     chat.page.screenshot(path=str(ARTIFACTS / "cited-answer.png"))
+    shutil.copyfile(ARTIFACTS / "cited-answer.png", ROOT / "docs" / "screenshot.png")  # README's picture, from this run
 
 
 def test_two_turn_follow_up_stays_on_the_film(chat):
@@ -90,7 +91,9 @@ def test_two_turn_follow_up_stays_on_the_film(chat):
 
 def test_unanswerable_question_says_it_is_not_in_the_articles(chat):
     reply = chat.ask("which film is about a robot?")
-    assert "The articles don't say" in reply and "Closest matches" in reply
+    assert reply.startswith("The articles don't say: no article mentions robot")
+    reply = chat.ask("which film is about a pianist competing in Vienna?")
+    assert "The articles don't mention Vienna" in reply and "Closest matches" in reply
 
 
 def test_user_text_is_shown_as_text_and_never_runs(chat):
@@ -183,4 +186,39 @@ def test_rebuild_button_picks_up_a_new_article_without_restart(browser, own_serv
     chat.page.click("#filmchat-rebuild")
     chat.page.wait_for_function("document.body.innerText.includes('added: desert.txt')", timeout=60_000)
     assert chat.ask("which film is about a nomad guiding a caravan?").startswith("Dune Sea")
+    chat.page.close()
+
+
+FIRST_LINE_IN_VIEW = """() => {
+  const bots = document.querySelectorAll('#filmchat-chat .message.bot');
+  const first = bots[bots.length - 1].querySelector('p') || bots[bots.length - 1];
+  const r = first.getBoundingClientRect();
+  let box = first.parentElement;  // the chat's own scroll area must show it too
+  while (box && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
+  const area = box ? box.getBoundingClientRect() : {top: 0, bottom: window.innerHeight};
+  return r.top >= Math.max(0, area.top) - 1 && r.top < Math.min(window.innerHeight, area.bottom);
+}"""
+
+
+@pytest.mark.parametrize("size", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_a_long_answer_lands_with_its_first_line_in_view(browser, server, size):
+    chat = Chat(browser, server)
+    chat.page.set_viewport_size(size)
+    chat.ask("which film is about a Korean adoptee?")
+    chat.ask("Which films are based on true stories?")  # a long answer with many sources
+    chat.page.wait_for_timeout(300)
+    assert chat.page.evaluate(FIRST_LINE_IN_VIEW)
+    chat.page.close()
+
+
+def test_an_example_asks_when_clicked_and_the_cursor_returns_to_the_box(browser, server):
+    chat = Chat(browser, server)
+    chat.page.get_by_text("which film is about a Korean adoptee?").first.click()
+    chat.page.wait_for_function("document.querySelectorAll('#filmchat-chat .message.bot').length >= 1 && "
+                                "document.querySelector('#filmchat-chat .message.bot').innerText.startsWith('My Father')",
+                                timeout=60_000)
+    chat.page.wait_for_function("document.activeElement === document.querySelector('#filmchat-question textarea')",
+                                timeout=10_000)
+    outline = chat.page.evaluate("getComputedStyle(document.querySelector('#filmchat-question textarea')).outlineStyle")
+    assert outline == "solid"  # the focus can be seen
     chat.page.close()

@@ -99,3 +99,25 @@ def test_markdown_headings_and_headingless_text(tmp_path):
     cs = chunk_document(Document("a.md", text, "My Picks", "x"))
     assert [(c.film, c.text) for c in cs] == [
         (None, "Intro text here."), ("Rain Song", "A singer loses her voice."), ("Cold Road", "Two brothers walk home.")]
+
+
+# The passages each CHUNKER_VERSION makes of the shipped corpus. When chunking changes its output, this test
+# fails until CHUNKER_VERSION is bumped (so old indexes are rebuilt) and the new digest is recorded here.
+CHUNK_DIGESTS = {1: "6f0dff3bb32286f3"}
+
+
+def test_chunk_output_changes_only_with_a_new_chunker_version():
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from filmchat.chunking import CHUNKER_VERSION, chunk_corpus
+    from filmchat.corpus import read_corpus
+
+    docs, _ = read_corpus(Path(__file__).resolve().parents[1] / "corpus", 20)
+    chunks = chunk_corpus(docs)
+    digest = hashlib.sha256(json.dumps([(c.file, c.start, c.end, c.film, c.section, c.title) for c in chunks])
+                            .encode()).hexdigest()[:16]
+    assert CHUNKER_VERSION in CHUNK_DIGESTS, f"record the digest of version {CHUNKER_VERSION}: {digest}"
+    assert digest == CHUNK_DIGESTS[CHUNKER_VERSION], (
+        f"chunk output changed ({digest}) but CHUNKER_VERSION is still {CHUNKER_VERSION}: bump it and record the digest")

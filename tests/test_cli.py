@@ -123,3 +123,36 @@ def test_help_documents_every_subcommand():
     p = run("--help")
     for cmd in ("index", "ask", "serve", "status", "eval"):
         assert cmd in p.stdout
+
+
+def test_piped_ask_prints_the_chats_markdown_and_plain_prints_text(index_dir):
+    q = ("who directed Hope?", "--corpus", str(CORPUS), "--index-dir", str(index_dir))
+    piped = run("ask", *q)
+    assert piped.returncode == 0 and piped.stdout.startswith("**Hope** was directed by")  # unchanged for pipes
+    plain = run("ask", "--plain", *q)
+    assert plain.returncode == 0 and plain.stdout.lstrip().startswith("Hope was directed by Lee Joon-Ik")
+    assert "**" not in plain.stdout and "\\(" not in plain.stdout and "&amp;" not in plain.stdout
+    assert "\x1b[" not in plain.stdout and "Sources" in plain.stdout
+
+
+def test_ask_in_a_terminal_is_rendered_for_a_person(index_dir):
+    import pty
+
+    out = bytearray()
+
+    def read(fd):
+        data = os.read(fd, 4096)
+        out.extend(data)
+        return data
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TERM": "xterm-256color", "COLUMNS": "100"}
+    old = dict(os.environ)
+    os.environ.update(env)
+    try:
+        pty.spawn([*FILMCHAT, "ask", "who directed Hope?", "--corpus", str(CORPUS), "--index-dir", str(index_dir)], read)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    text = out.decode("utf-8", "replace")
+    assert "\x1b[1mHope\x1b[0m" in text  # the film in bold
+    assert "**Hope**" not in text and "\\(" not in text and "[1]" in text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from filmchat.evaluation import run_eval, score, supports
+from filmchat.evaluation import run_eval
+from filmchat.scoring import score, supports
 
 
 def test_supports_needs_a_shared_run_of_forty_characters():
@@ -48,3 +49,42 @@ def test_eval_runs_filmchat_and_the_baselines_on_a_tiny_set(tiny_settings, tmp_p
     assert res["recursive+dense"]["abstain_on_unanswerable"] == 0.0  # baselines never abstain
     assert res["filmchat"]["latency_p50_ms"] > 0
     assert "| film_hit@1 |" in report["table"] and "threshold" in report["table"]
+
+
+def test_cross_validation_reports_out_of_fold_figures_per_set(tiny_settings, tmp_path):
+    rows = [
+        {"id": "1", "kind": "paraphrase", "question": "which film is about a stranded astronaut?", "history": [],
+         "films": ["Red Dust"], "answer": None, "evidence": []},
+        {"id": "2", "kind": "paraphrase", "question": "which film is about a diver looking for a lost pearl?",
+         "history": [], "films": ["Salt Wind"], "answer": None, "evidence": []},
+        {"id": "3", "kind": "unanswerable", "question": "which film is about a robot?", "history": [], "films": [],
+         "answer": None, "evidence": []},
+        {"id": "4", "kind": "unanswerable", "question": "which film is about a chef in a restaurant?", "history": [],
+         "films": [], "answer": None, "evidence": []},
+    ]
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text("\n".join(json.dumps(r) for r in rows[:2]) + "\n")
+    b.write_text("\n".join(json.dumps(r) for r in rows[2:]) + "\n")
+    report = run_eval(tiny_settings, [a, b], curve=False, cv=2, log=lambda m: None)
+    cv = report["cross_validation"]
+    assert cv["per_set"]["a"]["n"] == 2 and cv["per_set"]["b"]["n"] == 2 and cv["all"]["n"] == 4
+    assert len(cv["chosen"]) == 2 and all(c["abstain_threshold"] in cv["grid"]["abstain_threshold"] for c in cv["chosen"])
+    assert "out-of-fold" in report["table"] and "| kind | right |" in report["table"]
+
+
+def test_structured_questions_are_scored_by_their_form():
+    from filmchat.scoring import score
+
+    gold = [{"kind": "structured", "form": "filter", "films": ["A", "B"]},
+            {"kind": "structured", "form": "filter", "films": ["A", "B"]},
+            {"kind": "structured", "form": "comparison", "films": ["B"]},
+            {"kind": "structured", "form": "unsettleable", "films": [], "answer": "Train To Busan"},
+            {"kind": "structured", "form": "unsettleable", "films": [], "answer": "Train To Busan"}]
+    pred = [{"films": ["B", "A"], "abstained": False}, {"films": ["A", "B", "C"], "abstained": False},
+            {"films": ["A", "B"], "abstained": False},
+            {"films": [], "abstained": True, "answer": "the articles don't give the runtime of **Train To Busan**"},
+            {"films": [], "abstained": True, "answer": "The articles don't say."}]
+    m = score(gold, pred, {})
+    assert m["structured_exact_set"] == 0.5 and m["structured_exact_set[filter]"] == 0.5
+    assert m["structured_first_film"] == 0.0 and m["structured_declined_with_reason"] == 0.5
+    assert "answered_when_answerable" not in m  # a declined unsettleable question is not a failure to answer

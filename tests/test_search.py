@@ -143,7 +143,8 @@ def test_other_films_exclude_the_conversation_film(composer):
 ])
 def test_abstains_when_no_passage_answers(composer, question):
     a = composer.ask(question)
-    assert a.abstained and a.films == [] and "don't say" in a.text
+    assert a.abstained and a.films == []
+    assert any(s in a.text for s in ("don't say", "don't mention *Paris*", "have nothing on that")), a.text
     for c in a.citations:  # the closest passages are still shown, exact
         assert c.text
 

@@ -42,10 +42,10 @@ def test_api_follow_up_uses_the_earlier_questions(client):
 
 
 def test_user_messages_are_shown_as_text():
-    assert user_message("<b>hi</b> [x](javascript:alert(1))")["content"] == "&lt;b&gt;hi&lt;/b&gt; \\[x\\]\\(javascript:alert\\(1\\)\\)"
-    assert user_message("   ")["content"] == "(empty question)"
+    assert user_message("<b>hi</b> [x](javascript:alert(1))", 2000)["content"] == "&lt;b&gt;hi&lt;/b&gt; \\[x\\]\\(javascript:alert\\(1\\)\\)"
+    assert user_message("   ", 2000)["content"] == "(empty question)"
     # bare URLs and e-mail addresses would become live links (GitHub-flavoured markdown)
-    assert user_message("see https://x.org, www.x.org or a@x.org")["content"] == "see https\\://x.org, www\\.x.org or a\\@x.org"
+    assert user_message("see https://x.org, www.x.org or a@x.org", 2000)["content"] == "see https\\://x.org, www\\.x.org or a\\@x.org"
 
 
 def test_loopback_detection_and_auth_parsing():
@@ -82,3 +82,8 @@ def test_an_index_on_disk_that_cannot_be_loaded_leaves_the_loaded_one_answering(
     for _ in range(2):
         assert "Red Dust" in app.answer("which film is about an astronaut on Mars?", [])
     assert capsys.readouterr().err.count("cannot be loaded") == 1  # said once, not on every question
+
+
+def test_a_long_question_is_shown_cut_where_it_was_answered():
+    shown = user_message("lighthouse " * 1000, 2000)["content"]
+    assert shown.startswith("lighthouse lighthouse") and "9,000 more characters" in shown and len(shown) < 2200

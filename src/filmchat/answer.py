@@ -12,41 +12,20 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from .chunking import META, Chunk, sentence_spans
-from .films import words
-from .search import QUESTION_WORDS, Hit, SearchResult, Searcher
+from .chunking import Chunk, sentence_spans
+from .facts import FACT_KINDS, Fact, fact_kind, facts_in, merge_values
+from .grounding import MISSING, asked, states
+from .search import Hit, SearchResult, Searcher, has_name
+from .structured import answer_structured
+from .text import QUESTION_WORDS, formal, is_ordinary, words
+from .validate import BadRequest, checked
 
-MANY_SHARE = 0.7  # a "which films" answer lists the films scoring within this share of the best
-
-
-@dataclass(frozen=True)
-class Fact:
-    kind: str  # director | release | duration | cast
-    value: str
-    chunk: Chunk
-    start: int  # offsets of the value's line in the file, to highlight it
-    end: int
+MANY_SHARE = 0.6  # a "which films" answer lists the films scoring within this share of the best
+MANY_LIMIT = 10  # and at most this many, each with its own citation
+HISTORY_TURNS = 3  # earlier questions a follow-up can refer back to ("the first one" is the first of these)
+RUNNER_SHARE = 0.9  # a single answer names as "also close" the films scoring within this share of the best
 
 
-# kind: (question pattern, metadata keys, prose patterns). The question patterns ask for the fact itself
-# ("who directed X?"), not for anything near it ("what did the director of X want to show?").
-FACT_KINDS = {
-    "director": (re.compile(r"\bwho\b.{0,30}\bdirect|\bdirected by\b|\bdirector\s*\?|\bname of the director\b", re.I),
-                 {"director", "directed by", "directors", "direction"},
-                 [re.compile(r"directed by ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})"),
-                  re.compile(r"director(?: of the (?:film|movie))?,? ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,3})")]),
-    "release": (re.compile(r"\b(releas\w*|come out|came out|premiere\w*)\b|^\s*(what|which) year\b|\bwhen was .{1,60} made\b", re.I),
-                {"release date", "release year", "released", "release", "year", "premiere"},
-                [re.compile(r"released (?:in|on) ((?:[A-Z][a-z]+ \d{1,2}, )?\d{4})")]),
-    "duration": (re.compile(r"\bhow long (is|was)\b|\bhow long does .{1,60} (run|last)\b|\b(runtime|run time|running time|"
-                            r"duration|length)\b|\bhow many minutes\b", re.I),
-                 {"duration", "runtime", "running time", "length", "run time"},
-                 [re.compile(r"\b(\d{2,3} minutes)\b")]),
-    "cast": (re.compile(r"\bwho (stars|starred|is starring|plays|played|acts|acted|is in)\b|\b(cast|actors?|actress(es)?|starring)\b"
-                        r"|\bstars? (in|as)\b|\b(films?|movies?) (star|starring)\b", re.I),
-             {"starring cast", "cast", "starring", "stars", "main cast"},
-             []),
-}
 FACT_PHRASE = {
     "director": "{film} was directed by {value}",
     "release": "{film} was released {on} {value}",
@@ -59,7 +38,12 @@ UNCLEAR = {
                "something, then “who directed it?” refers to that film.",
     "no words": "I can't find anything to look for in that question: the articles are in English. Ask about a film or "
                 "its story — e.g. “who directed Hope?” or “which film is about a Korean adoptee?”.",
+    "nothing": "The articles have nothing on that: none of its words appear in them. Ask about a film or its story — "
+               "e.g. “who directed Hope?” or “which film is about a Korean adoptee?”.",
 }
+# A question that describes a film's story (not one that asks a fact about a person or a title)
+DESCRIBES = re.compile(r"\b(films?|movies?|one|story)\s+((is|was)\s+)?(about|where|with|in which|that|who|whose)\b"
+                       r"|\babout (a|an|the|two|some)\b", re.I)
 CARD = re.compile(r"^\s*(tell me (more )?about|what (do you know|can you tell me) about|(give me )?(info|information|details)"
                   r" (on|about)|describe|summari[sz]e)\b", re.I)
 
@@ -75,7 +59,6 @@ class Citation:
     text: str
     film: str | None
     title: str
-    section: str | None
     score: float
     highlight: tuple[int, int] | None = None  # offsets within ``text``
 
@@ -146,47 +129,6 @@ def excerpt_md(c: Citation) -> str:
     return "\n".join("> " + line if line.strip() else ">" for line in body.split("\n"))
 
 
-# ---------------------------------------------------------------- facts
-
-def fact_kind(question: str) -> str | None:
-    for kind, (pattern, _, _) in FACT_KINDS.items():
-        if pattern.search(question):
-            return kind
-    return None
-
-
-def facts_in(chunk: Chunk) -> list[Fact]:
-    """Metadata lines ("Director: …") and stated facts in prose ("released in 2005")."""
-    out = []
-    pos = 0
-    for line in chunk.text.split("\n"):
-        m = META.match(line)
-        if m and len(line) <= 150:
-            key, value = m.group(1).strip().lower(), m.group(2).strip().strip("\u00a0 ")
-            for kind, (_, keys, _) in FACT_KINDS.items():
-                if key in keys and value:
-                    s = chunk.start + pos
-                    out.append(Fact(kind, value, chunk, s, s + len(line)))
-        pos += len(line) + 1
-    for kind, (_, _, prose) in FACT_KINDS.items():
-        for pattern in prose:
-            for m in pattern.finditer(chunk.text):
-                if not any(f.kind == kind for f in out):
-                    sent = sentence_around(chunk.text, m.start())
-                    out.append(Fact(kind, m.group(1), chunk, chunk.start + sent[0], chunk.start + sent[1]))
-    return out
-
-
-def sentence_around(text: str, pos: int) -> tuple[int, int]:
-    return next(((a, b) for a, b in sentence_spans(text) if a <= pos < b), (0, len(text)))
-
-
-def same_value(a: str, b: str) -> bool:
-    """"2013" and "January 24, 2013" agree; "2013" and "2012" do not."""
-    na, nb = " ".join(words(a)), " ".join(words(b))
-    return na in nb or nb in na
-
-
 # ---------------------------------------------------------------- composing
 
 def empty_answer(question: str) -> Answer:
@@ -202,9 +144,17 @@ class Composer:
         self.settings = searcher.settings
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
-        if not question or not question.strip():
-            return empty_answer(question or "")
-        history = [h for h in history if h and h.strip()][-3:]
+        """The answer to a question of a conversation; a malformed request gets an answer saying what is wrong."""
+        try:
+            request = checked(question, history)
+        except BadRequest as e:
+            text = f"Sorry, that request cannot be answered: {e}."
+            return Answer(str(question)[:200] if isinstance(question, str) else "", text, [], [], True, lead=text,
+                          error=str(e))
+        question = request.question
+        if not question.strip():
+            return empty_answer(question)
+        history = [h for h in request.history if h.strip()][-HISTORY_TURNS:]
         return self.compose(self.searcher.search(question, history))
 
     def is_live(self) -> bool:
@@ -225,14 +175,23 @@ class Composer:
         note = f"\n\n_Your question was cut to its first {len(q.text)} characters._" if q.truncated else ""
         if not q.text:  # nothing left once control characters are gone
             return empty_answer(q.text)
+        # filters, comparisons, superlatives, counts over the catalog (a name no article has is refused first)
+        structured = answer_structured(self, r, note) if not q.unknown else None
+        if structured:
+            return structured
         kind = fact_kind(q.text) if (q.named or q.focus) and not q.plural else None
         film = self._film_in_question(r)
-        if film and self._is_card(r):
+        if film and self._is_card(r) and not q.unknown:
             return self._card(r, film, note)
-        if kind and film:
+        if kind and film and not q.unknown:
             ans = self._fact(r, film, kind, note)
             if ans:
                 return ans
+        # "who wrote …", "did it win …", "where was it filmed?" (not "which film is about a man who wins …")
+        other = asked(q.text) if not (q.plural or (q.which and not film)) else None
+        if film and (kind or other) and not q.unknown:
+            # no metadata line gives it: a sentence of the film must state it, or the answer says it is not there
+            return self._stated(r, film, kind or other.kind, note)
         if q.plural and not q.named:
             ans = self._films_with_fact(r, note)
             if ans:
@@ -241,7 +200,7 @@ class Composer:
             return self._abstain(r, note)
         if q.plural:
             return self._many(r, note)
-        return self._one(r, note)
+        return self._one(r, note, other.kind if other else None)
 
     # -- which film the question is about, when it names one (or refers back to one)
     def _film_in_question(self, r: SearchResult) -> str | None:
@@ -257,16 +216,17 @@ class Composer:
         return bool(CARD.search(q.text)) or not self.searcher.content_words(q)
 
     # -- citations
-    def _citations(self, hits: list[Hit], sentences: dict[int, tuple[int, int]] | None = None) -> list[Citation]:
+    def _citations(self, hits: list[Hit], sentences: dict[int, tuple[int, int]] | None = None,
+                   limit: int | None = None) -> list[Citation]:
         out, seen = [], set()
         for h in hits:
             if h.index in seen:
                 continue
             seen.add(h.index)
             c = h.chunk
-            out.append(Citation(len(out) + 1, c.file, c.start, c.end, c.text, self._name(h), c.title, c.section,
+            out.append(Citation(len(out) + 1, c.file, c.start, c.end, c.text, self._name(h), c.title,
                                 h.score, (sentences or {}).get(h.index)))
-            if len(out) >= self.settings.citations:
+            if len(out) >= (limit or self.settings.citations):
                 break
         return out
 
@@ -275,7 +235,7 @@ class Composer:
 
     def _sentences(self, question: str, hits: list[Hit]) -> dict[int, tuple[int, int]]:
         """The sentence to highlight in each hit: the one dense search matched, else the one sharing most words."""
-        qwords = set(words(question)) - _COMMON
+        qwords = set(words(question)) - QUESTION_WORDS
         out = {}
         for h in hits:
             if h.sentence:
@@ -292,18 +252,24 @@ class Composer:
         return first + [h for h in rest if h not in first]
 
     def _finish(self, r, lead: str, films: list[str], hits: list[Hit], abstained=False, note="", sentences=None,
-                card=None) -> Answer:
-        a = Answer(r.query.text, "", films, self._citations(hits, sentences), abstained, lead=lead + note, card=card or [])
+                card=None, limit: int | None = None) -> Answer:
+        a = Answer(r.query.text, "", films, self._citations(hits, sentences, limit), abstained, lead=lead + note,
+                   card=card or [])
         a.text = a.markdown()
         return a
 
     def _ranked_names(self, r: SearchResult, limit: int = 10) -> list[str]:
         return [f.name for f in r.films[:limit]]
 
-    def _one(self, r: SearchResult, note: str) -> Answer:
+    def _one(self, r: SearchResult, note: str, kind: str | None = None) -> Answer:
         top = r.films[0]
         lead_hit, lead_span = top.hits[0], None
-        if r.query.named or r.query.focus:  # the film is given: find the sentence that answers the rest
+        if kind:  # "who won the 2002 World Cup?": the quoted sentence must say who won something
+            found = self.searcher.best_sentence(r.query, list(top.hits[:3]), accept=lambda s: states(kind, s))
+            if found is None:
+                return self._abstain(r, note, missing=kind)
+            lead_hit, lead_span = found
+        elif r.query.named or r.query.focus:  # the film is given: find the sentence that answers the rest
             lead_hit, lead_span = self.searcher.best_sentence(r.query, list(top.hits[:3]))
         # the best passage first, then the best of each other article on this film, then the rest
         hits, files = [lead_hit], {lead_hit.chunk.file}
@@ -311,7 +277,7 @@ class Composer:
             if h.chunk.file not in files:
                 hits.append(h)
                 files.add(h.chunk.file)
-        runners = [f for f in r.films[1:3] if f.score >= 0.9 * top.score]
+        runners = [f for f in r.films[1:3] if f.score >= RUNNER_SHARE * top.score]
         hits = self._order(hits, list(top.hits) + [f.hits[0] for f in runners])
         sentences = self._sentences(r.query.text, hits[: self.settings.citations])
         if lead_span:
@@ -324,35 +290,105 @@ class Composer:
         return self._finish(r, lead, self._ranked_names(r), hits, note=note, sentences=sentences)
 
     def _many(self, r: SearchResult, note: str) -> Answer:
+        """Every film that matches, each with the citation that shows it; a film nothing vouches for is left out.
+
+        A film is listed when the introduction of a list it belongs to answers the question ("Below are some
+        films based on true stories"), or when its own passages would answer the question for it alone.
+        """
         top = r.films[0].score
-        chosen = [f for f in r.films if f.score >= MANY_SHARE * top][:10]
-        hits = [f.hits[0] for f in chosen]
-        if r.intro:  # the introduction that says what the listed films share comes first
-            hits = [r.intro] + hits
-        sentences = self._sentences(r.query.text, hits[: self.settings.citations])
-        number = {h.index: n for n, h in enumerate(hits[: self.settings.citations], 1)}
-        items = [f"**{escape_md(f.name)}**" + (f" [{number[f.hits[0].index]}]" if f.hits[0].index in number else "")
+        vouched = r.vouched
+        chosen = [f for f in r.films if f.score >= MANY_SHARE * top
+                  and (f.key in vouched or self.searcher.listed(r.query, f))][:MANY_LIMIT]
+        if not chosen:
+            return self._abstain(r, note)
+        hits = ([r.intro] if r.intro else []) + [f.hits[0] for f in chosen]
+        sentences = self._sentences(r.query.text, hits)
+        items = [f"**{escape_md(f.name)}** " + "".join(f"[{n}]" for n in sorted({hits.index(f.hits[0]) + 1}
+                                                                               | ({1} if f.key in vouched else set())))
                  for f in chosen]
         lead = (f"{len(chosen)} films match: " if len(chosen) > 1 else "One film matches: ") + ", ".join(items) + "."
         if r.intro:
             lead += f" The article _{escape_md(r.intro.chunk.title)}_ introduces its list this way [1]."
-        keys = {f.key for f in chosen}
-        return self._finish(r, lead, self._ranked_names(r), hits + [h for h in r.hits if h.film_key in keys], note=note,
-                            sentences=sentences)
+        return self._finish(r, lead, [f.name for f in chosen], hits, note=note, sentences=sentences, limit=len(hits))
 
-    def _abstain(self, r: SearchResult, note: str) -> Answer:
-        unclear = UNCLEAR.get(r.confidence.get("reason", ""))
+    def _abstain(self, r: SearchResult, note: str, missing: str | None = None) -> Answer:
+        reason = r.confidence.get("reason", "")
+        untagged = re.sub(r"<[^>]*>", " ", r.query.text)  # "<script>alert(1)</script>" asks about no script
+        plain = [w for w in dict.fromkeys(words(untagged)) if w not in QUESTION_WORDS and len(w) > 2 and is_ordinary(w)]
+        if reason == "nothing" and plain:  # "which film is about a robot?": real words, in no article
+            return self._finish(r, f"The articles don't say: no article mentions {_listing(plain)}.", [], [],
+                                abstained=True, note=note)
+        unclear = UNCLEAR.get(reason)
         if unclear:  # nothing to search for: say what to ask instead of showing unrelated passages
             return self._finish(r, unclear, [], [], abstained=True, note=note)
         film = self._film_in_question(r)
-        if film:
-            lead = (f"The articles don't say — they discuss **{escape_md(self.searcher.catalog.name(film))}**, "
-                    "but no passage answers this. The closest passages are below.")
-            hits = [h for h in r.hits if h.film_key == film][:3]
+        name = f"**{escape_md(self.searcher.catalog.name(film))}**" if film else ""
+        if r.query.unknown:  # "Who directed The Handmaiden?": by name, and never another film's passage
+            names = " or ".join(f"*{escape_md(n)}*" for n in r.query.unknown)
+            lead = f"The articles don't mention {names}."
+            if film:
+                lead += f" They discuss {name}; its closest passages are below."
+            elif DESCRIBES.search(r.query.text) and r.films:  # a plot with one thing no article has: what comes closest
+                lead += (f" The closest match is **{escape_md(r.films[0].name)}** [1], which is not all you describe.")
+        elif missing and film:
+            lead = (f"The articles don't say {MISSING[missing].format(film=name)}. "
+                    "The passages about it closest to the question are below.")
+        elif film:
+            lead = f"The articles don't say — they discuss {name}, but no passage answers this. The closest passages are below."
+        elif missing:
+            close = f"**{escape_md(r.films[0].name)}**" if r.films else "none"
+            lead = (f"The articles don't say — the closest passage (about {close}) does not answer this. "
+                    "The closest passages are below.")
         else:
-            lead = "The articles don't say — I found no passage that answers this. The closest passages are below."
+            lead = "The articles don't say. " + self._closest(r)
+        if film:
+            hits = [h for h in r.hits if h.film_key == film][:3]
+        elif r.query.unknown:
+            hits = list(r.films[0].hits[:3]) if DESCRIBES.search(r.query.text) and r.films else []
+        else:
             hits = r.hits[:3]
         return self._finish(r, lead, [], hits, abstained=True, note=note)
+
+    def _closest(self, r: SearchResult) -> str:
+        """Which part of the question the articles lack: words no article has, or words the closest film's
+        passages lack ("The closest match, **Marathon** [1], says nothing of *olympics*.")."""
+        q = r.query
+        asked_words = [w for w in dict.fromkeys(words(q.text)) if w not in QUESTION_WORDS and w not in q.stray and len(w) > 2]
+        absent = [w for w in asked_words if not any(self.searcher.mentioned((v,)) for v in {w, *words(formal(w))})]
+        if absent:
+            return f"No article mentions {_listing(absent)}; the closest passages are below."
+        if r.films:
+            seen = set()
+            for h in r.films[0].hits[:3]:
+                seen |= set(words(h.chunk.text))
+            lacking = [w for w in asked_words if w not in seen]
+            if lacking:
+                return (f"The closest match, **{escape_md(r.films[0].name)}** [1], says nothing of {_listing(lacking)}; "
+                        "the closest passages are below.")
+        return "I found no passage that answers this; the closest passages are below."
+
+    def _stated(self, r: SearchResult, key: str, kind: str, note: str) -> Answer:
+        """A fact no metadata line gives ("who wrote Hope?"): a sentence of the film that states it and holds
+        the names the question asks about, or an answer that says by name what the articles don't give."""
+        score = r.films[0].score if r.films else 1.0
+        chunks = self.searcher.index.chunks
+        hits = [self._hit_for(r, chunks[i], score) for i in self.searcher.catalog.chunk_ids.get(key, [])
+                if self.searcher.duplicate_of[i] == i]
+        names = r.query.names
+        found = self.searcher.best_sentence(
+            r.query, hits, accept=lambda s: states(kind, s) and all(has_name(s, [n]) for n in names
+                                                                    if not self._is_title(n, key)))
+        if found is None or not r.answerable:
+            return self._abstain(r, note, missing=kind)
+        lead_hit, span = found
+        name = self.searcher.catalog.name(key)
+        quote = escape_md(lead_hit.chunk.text[span[0]:span[1]].strip())
+        lead = f"**{escape_md(name)}** — “{quote}” [1]"
+        rest = [h for h in r.hits if h.film_key == key]
+        return self._finish(r, lead, [name], self._order([lead_hit], rest), note=note, sentences={lead_hit.index: span})
+
+    def _is_title(self, name_words: str, key: str) -> bool:
+        return " ".join(words(name_words)) in " ".join(words(self.searcher.catalog.name(key)))
 
     def _fact_values(self, key: str, kind: str) -> list[tuple[str, list[Fact]]]:
         """Every value the articles give for this fact of this film, agreeing values merged."""
@@ -360,15 +396,7 @@ class Composer:
         for i in self.searcher.catalog.chunk_ids.get(key, []):
             if self.searcher.duplicate_of[i] == i:
                 facts += [f for f in facts_in(self.searcher.index.chunks[i]) if f.kind == kind]
-        groups: list[tuple[str, list[Fact]]] = []
-        for f in sorted(facts, key=lambda f: -len(f.value)):  # the most specific wording leads its group
-            for value, members in groups:
-                if same_value(value, f.value):
-                    members.append(f)
-                    break
-            else:
-                groups.append((f.value, [f]))
-        return groups
+        return merge_values(facts)
 
     def _hit_for(self, r: SearchResult, chunk: Chunk, score: float) -> Hit:
         for h in r.hits:
@@ -377,22 +405,25 @@ class Composer:
         i = next(i for i, c in enumerate(self.searcher.index.chunks) if c.id == chunk.id)
         return Hit(i, chunk, score, 0.0, 0.0, self.searcher.chunk_film[i])
 
+    def cite_facts(self, r: SearchResult, facts, hits: list[Hit], sentences: dict) -> list[int]:
+        """The citation numbers of these facts; their passages join ``hits``, the stating line highlighted."""
+        score = r.films[0].score if r.films else 1.0
+        nums = []
+        for f in facts:
+            h = self._hit_for(r, f.chunk, score)
+            if h not in hits:
+                hits.append(h)
+                sentences[h.index] = (f.start - f.chunk.start, f.end - f.chunk.start)
+            nums.append(hits.index(h) + 1)
+        return sorted(set(nums))
+
     def _fact(self, r: SearchResult, key: str, kind: str, note: str) -> Answer | None:
         groups = self._fact_values(key, kind)
         if not groups:
             return None
         name = self.searcher.catalog.name(key)
-        score = r.films[0].score if r.films else 1.0
-        hits, sentences, parts = [], {}, []
-        for value, facts in groups:
-            nums = []
-            for f in facts:
-                h = self._hit_for(r, f.chunk, score)
-                if h not in hits:
-                    hits.append(h)
-                    sentences[h.index] = (f.start - f.chunk.start, f.end - f.chunk.start)
-                nums.append(hits.index(h) + 1)
-            parts.append((value, sorted(set(nums))))
+        hits, sentences = [], {}
+        parts = [(value, self.cite_facts(r, facts, hits, sentences)) for value, facts in groups]
         on = "on" if re.search(r"[A-Za-z]+ \d", parts[0][0]) else "in"
         first = FACT_PHRASE[kind].format(film=f"**{escape_md(name)}**", value=escape_md(parts[0][0]), on=on)
         lead = first + " " + "".join(f"[{n}]" for n in parts[0][1]) + "."
@@ -415,7 +446,7 @@ class Composer:
             wanted = [" ".join(wanted)] if len(wanted) >= 2 else []  # a name: at least two words
         if not wanted:
             return None
-        catalog, chunks = self.searcher.catalog, self.searcher.index.chunks
+        catalog = self.searcher.catalog
         rank = {f.key: n for n, f in enumerate(r.films)}
         matches: dict[str, list[Fact]] = {}
         for key in catalog.names:
@@ -453,17 +484,10 @@ class Composer:
         for c in chunks:
             firsts.setdefault(c.file, c)
         hits = [self._hit_for(r, c, score) for c in firsts.values()]
-        rows = []
+        rows, sentences = [], {}
         for kind in ("release", "director", "duration", "cast"):
             for value, facts in self._fact_values(key, kind):
-                nums = []
-                for f in facts:
-                    h = self._hit_for(r, f.chunk, score)
-                    if h not in hits:
-                        hits.append(h)
-                    nums.append(hits.index(h) + 1)
-                rows.append((FACT_LABEL[kind], value, sorted(set(nums))))
-        sentences = {}
+                rows.append((FACT_LABEL[kind], value, self.cite_facts(r, facts, hits, sentences)))
         for n, h in enumerate(hits[: len(firsts)], 1):  # one plot line per article
             span = self.searcher.plot_sentence(h.index)
             if span:
@@ -474,7 +498,10 @@ class Composer:
                             sentences=sentences, card=rows)
 
 
-_COMMON = set("the a an of in on to is was are who what which when how did does do film movie about it he she they his her".split())
+def _listing(ws: list[str], most: int = 4) -> str:
+    """*a*, *b* and *c* (at most ``most`` of them)."""
+    ws = [f"*{escape_md(w)}*" for w in ws[:most]]
+    return ws[0] if len(ws) == 1 else ", ".join(ws[:-1]) + " or " + ws[-1]
 
 
 def open_composer(settings, embedder=None, build: bool = True, progress: bool = False, log=print) -> Composer:
@@ -484,35 +511,49 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
     must be there); an index built with another model or chunking is refused with the
     command that fixes it, rather than answering nonsense.
     """
-    from .corpus import read_corpus
+    from .corpus import CorpusError, read_corpus
     from .embedding import Embedder
-    from .index import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, build_index, index_status, load_index
+    from .index import build_index, index_status, load_index
+    from .store import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, IndexUnwritable
 
     embedder = embedder or Embedder(settings.model, settings.backend)
-    if build:
-        busy = None
+    if not build:
+        return Composer(Searcher(load_index(settings), embedder, settings))
+    held: Exception | None = None  # why the index could not be brought up to date (the current one answers)
+    try:
         status = index_status(settings)
-        if status.mismatch:
-            raise IndexMismatch("; ".join(status.messages))
-        if not status.ok:
+    except CorpusError as e:  # the corpus is gone or unreadable: an intact index still answers
+        status, held = None, e
+    if status is not None and status.mismatch:
+        raise IndexMismatch("; ".join(status.messages))
+    if status is not None and not status.ok:
+        try:
             read_corpus(settings.corpus_dir, settings.max_file_mb)  # no corpus: that is the error to report
             log(f"{status.messages[0].split(';')[0]}: building the index of {settings.corpus_dir} now")
-            try:
-                log(build_index(settings, embedder, progress=progress).summary())
-            except IndexBusy as e:  # another process is rebuilding: the current index answers meanwhile
-                busy = e
-        try:
-            index = load_index(settings)
-            if busy:
-                log("another `filmchat index` is rebuilding this index: answering from the current one meanwhile")
-        except IndexProblem as e:
-            if busy:  # no usable index to answer from while the other build runs
-                raise busy from None
-            if not isinstance(e, IndexCorrupt):
-                raise
-            log(f"{e}: rebuilding from the corpus")
-            log(build_index(settings, embedder, full=True, progress=progress).summary())
-            index = load_index(settings)
-    else:
+            log(build_index(settings, embedder, progress=progress).summary())
+        except IndexBusy as e:  # another process is rebuilding: the current index answers meanwhile
+            held = e
+        except CorpusError as e:  # the corpus is gone or unreadable: an intact index still answers
+            held = e
+        except OSError as e:  # a read-only or full index folder: an intact index still answers
+            held = IndexUnwritable(f"cannot write the index in {settings.index_dir} ({e.strerror or e})")
+        except IndexUnwritable as e:  # the same, found while writing the new build (a disk that filled up)
+            held = e
+    try:
         index = load_index(settings)
+    except IndexProblem as e:
+        if held:  # nothing to answer from: say why it could not be built
+            raise held from None
+        if not isinstance(e, IndexCorrupt):
+            raise
+        log(f"{e}: rebuilding from the corpus")
+        try:
+            log(build_index(settings, embedder, full=True, progress=progress).summary())
+        except OSError as err:
+            raise IndexUnwritable(f"cannot write the index in {settings.index_dir} ({err.strerror or err})") from None
+        index = load_index(settings)
+    if isinstance(held, IndexBusy):
+        log("another `filmchat index` is rebuilding this index: answering from the current one meanwhile")
+    elif held:
+        log(f"warning: {held}; answering from the last index built")
     return Composer(Searcher(index, embedder, settings))

@@ -89,7 +89,8 @@ def embed_with_ray(settings: Settings, chunks: list[Chunk], workers: int, shard_
     ds = ray.data.from_items([{"row": i, "text": texts[i]} for i in order], override_num_blocks=max(1, workers * 2))
     num_gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
     out = ds.map_batches(_Encode, fn_constructor_args=(settings.model, settings.backend), batch_size=BATCH,
-                         compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=0 if num_gpus else 1, num_gpus=num_gpus, batch_format="numpy")
+                         compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=0 if num_gpus else 1,
+                         num_gpus=num_gpus, batch_format="numpy")
     own = shard_dir is None
     shard_dir = Path(shard_dir or tempfile.mkdtemp(prefix="vectors-", dir=Path(settings.index_dir)))
     try:

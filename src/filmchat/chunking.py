@@ -16,6 +16,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .corpus import Document
+from .text import SMALL_WORDS, norm_key  # noqa: F401  (norm_key: films are keyed as chunking names them)
+
+# Bump when the passages made from the same files change (offsets, films, sections): indexes built by
+# another version are rebuilt. tests/test_chunking.py holds the digest of each version's output.
+CHUNKER_VERSION = 1
 
 NUMBERED = re.compile(r"^\s*\d{1,3}\s*[.)]\s+(\S.{0,78}?)\s*$")
 MARKDOWN = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)[\s#]*$")
@@ -38,7 +43,6 @@ SENTENCE_END = re.compile(
     r"(?<!\bNo\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bJr\.)(?<!\bvs\.)(?<!\bMrs\.)(?<!\bU\.S\.)"
     r"(?<=[.!?…])[”\"’)]?\s+(?=[“\"‘(]?[A-Z0-9])"
 )
-STOPWORDS = {"a", "an", "the", "of", "to", "in", "on", "at", "and", "or", "for", "with", "is", "my", "by", "from", "no"}
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ def _words(line: str) -> list[str]:
 
 def _is_caption(line: str) -> bool:
     """Image alt texts left in scraped pages: short, unpunctuated, mostly lower-case ("taegukgi korean movie 11")."""
-    words = [w for w in _words(line) if w.lower() not in STOPWORDS]
+    words = [w for w in _words(line) if w.lower() not in SMALL_WORDS]
     if not words or len(line) > 60 or len(line.split()) > 9 or line[-1] in ".!?:;,":
         return False
     return sum(w[0].islower() for w in words) * 2 >= len(words)
@@ -131,11 +135,6 @@ def heading_film(line: str) -> str:
     m = NUMBERED.match(title)  # "## 3. Hope"
     title = m.group(1) if m else title
     return title.strip().strip("*_【】[]").strip()
-
-
-def norm_key(title: str) -> str:
-    """Titles that differ only in case, spacing or punctuation are one film."""
-    return re.sub(r"[^0-9a-z]", "", title.casefold().replace("’", "'"))
 
 
 def quoted_film(text: str) -> str | None:

@@ -9,14 +9,9 @@ from pathlib import Path
 
 import click
 
+from .corpus import show_path
+from .errors import UserError, guarded
 from .settings import Settings, load_settings
-
-
-class UserError(click.ClickException):
-    """A problem the user can fix: printed as one line, exit status 1, no traceback."""
-
-    def show(self, file=None) -> None:
-        click.echo(self.message, err=True)
 
 
 def common_options(fn):
@@ -40,22 +35,6 @@ def common_options(fn):
         return guarded(fn)(settings, **kwargs)
 
     return wrapper
-
-
-def guarded(fn):
-    """Known failures (no corpus, bad index, missing model) end as one clear line."""
-    from .corpus import CorpusError
-    from .embedding import ModelError
-    from .index import IndexProblem
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (CorpusError, IndexProblem, ModelError) as e:
-            raise UserError(f"error: {e}") from e
-
-    return run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -99,7 +78,7 @@ def index(settings: Settings, full: bool, check: bool, workers: int | None, ray_
         embed = ray_embedder(settings, workers or 2, ray_address)
     report = build_index(settings, full=full, progress=sys.stderr.isatty(), embed=embed)
     for s in report.skipped:
-        click.echo(f"skipped {s.path}: {s.reason}", err=True)
+        click.echo(f"skipped {show_path(s.path)}: {s.reason}", err=True)
     click.echo(report.summary())
 
 
@@ -127,7 +106,10 @@ def _status(settings: Settings):
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (the output contract in README).")
 @click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Answer every line of a JSONL file ({question, history?, id?}); prints one JSON object a line.")
-def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_json: bool, batch: Path | None):
+@click.option("--plain", is_flag=True, help="Plain text for scripts: no colours, no markdown marks or escapes. "
+              "(In a terminal the answer is rendered; piped, it is the chat's markdown.)")
+def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_json: bool, batch: Path | None,
+        plain: bool):
     """Answer QUESTION from the articles, with cited passages.
 
     \b
@@ -142,23 +124,67 @@ def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_j
         raise UserError("error: the question is empty; ask something like: filmchat ask \"who directed Hope?\"")
     composer = open_composer(settings, log=lambda m: click.echo(m, err=True))
     if batch is not None:
-        for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            lines = batch.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as e:
+            raise UserError(f"error: {batch} is not UTF-8 text (byte {e.start}); save it as UTF-8 JSONL") from e
+        bad = 0
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-                q, hist = str(row["question"]), [str(h) for h in row.get("history") or []]
-            except (ValueError, KeyError, TypeError) as e:
-                raise UserError(f"error: {batch}:{n} is not a JSON object with a \"question\" ({e})") from e
-            click.echo(json.dumps(composer.ask(q, hist).to_json(row.get("id")), ensure_ascii=False))
+            except ValueError as e:
+                row = {"_error": f"line {n} is not JSON ({e})"}
+            if not isinstance(row, dict):
+                row = {"_error": f"line {n} is not a JSON object"}
+            if "_error" in row:  # one bad line is reported in its place; the rest are answered
+                bad += 1
+                click.echo(json.dumps({"id": None, "line": n, "error": row["_error"], "abstained": True, "films": [],
+                                       "citations": [], "answer": ""}, ensure_ascii=False))
+                continue
+            answer = composer.ask(row.get("question"), row.get("history"))
+            bad += bool(answer.error)
+            click.echo(json.dumps(answer.to_json(row.get("id")) | ({"line": n} if answer.error else {}),
+                                  ensure_ascii=False))
+        if bad:
+            click.echo(f"{bad} line{'s' if bad != 1 else ''} of {batch} could not be answered (see \"error\")", err=True)
         return
     answer = composer.ask(question, list(history))
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    elif plain or sys.stdout.isatty():
+        show(answer.text, plain)
     else:
         click.echo(answer.text)
     if answer.error:
         sys.exit(1)
+
+
+def show(markdown: str, plain: bool) -> None:
+    """The answer for a person: bold film names, numbered sources, the matched sentence highlighted, and no
+    markdown escapes or HTML entities (rich renders the chat's own markdown); ``plain`` drops the colours."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(color_system=None if plain else "auto", highlight=False).print(Markdown(markdown))
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Every value with its sources (file, offsets, the stating text).")
+@click.option("--csv", "as_csv", is_flag=True, help="One row per film; values the articles disagree on joined by \" | \".")
+def films(settings: Settings, as_json: bool, as_csv: bool):
+    """The film catalog: each film's stated release date, runtime, director, cast, true story, country — cited.
+
+    Built from the index (built first if it is missing or out of date). Values the articles
+    disagree on are all listed, each with its own source; "-" means no article states it.
+    """
+    from .answer import open_composer
+    from .catalog import catalog_table
+
+    composer = open_composer(settings, log=lambda m: click.echo(m, err=True))
+    click.echo(catalog_table(composer.searcher, "json" if as_json else "csv" if as_csv else "text"), nl=False)
 
 
 @main.command()
@@ -176,19 +202,26 @@ def serve(settings: Settings, host: str | None, port: int | None, auth: str | No
 
 @main.command("eval")
 @common_options
-@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="Question set in JSONL (fields: id, question, history, kind, films, answer, evidence).")
+@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, multiple=True,
+              help="Question set in JSONL (fields: id, question, history, kind, films, answer, evidence); repeat for several.")
 @click.option("--baselines", is_flag=True, help="Also run the usual baselines (fixed-size chunks + dense, BM25, RRF).")
+@click.option("--cv", type=click.IntRange(min=0), default=0, show_default=True,
+              help="K-fold cross-validation of the abstention thresholds over all the sets: out-of-fold figures.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def evaluate(settings: Settings, questions: Path, baselines: bool, as_json: bool):
-    """Measure answer quality and latency on a question set, per kind of question.
+def evaluate(settings: Settings, questions: tuple[Path, ...], baselines: bool, cv: int, as_json: bool):
+    """Measure answer quality and latency on question sets, per kind of question.
 
-    Use it on your own corpus: write questions with the films and an evidence quote
-    each, then compare settings (model, chunk size) by their figures.
+    Prints the figures, what users got per kind (right, wrong, missed, declined,
+    invented) and every answer that went wrong. Use it on your own corpus: write
+    questions with the films and an evidence quote each, then compare settings
+    (model, chunk size) by their figures; --cv 5 fits the thresholds honestly.
     """
     from .evaluation import run_eval
 
-    report = run_eval(settings, questions, baselines=baselines, log=lambda m: click.echo(m, err=True))
+    try:
+        report = run_eval(settings, list(questions), baselines=baselines, cv=cv, log=lambda m: click.echo(m, err=True))
+    except ValueError as e:  # a question file that is not JSONL, or --baselines without the eval extra
+        raise UserError(f"error: {e}") from e
     click.echo(json.dumps(report, indent=2) if as_json else report["table"])
 
 

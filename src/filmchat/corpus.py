@@ -12,7 +12,9 @@ one bad file never stops the rest.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,11 +85,41 @@ def html_to_text(html: str) -> str:
     return body.strip() + "\n" if body.strip() else ""
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    return sorted(
-        p for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-    )
+def corpus_files(corpus_dir: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:
+    """The files that may be articles, as (path relative to the corpus, real path to read), and the
+    links that are not followed.
+
+    Only regular files whose real path lies inside the corpus folder are read: a symlink to
+    /etc/passwd dropped into corpus/ would otherwise be indexed and quoted to anyone who asks.
+    Hidden files and folders are ignored; folder symlinks are not followed.
+    """
+    root = corpus_dir.resolve()
+    files, skipped = [], []
+    for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
+        here = Path(dirpath)
+        for d in sorted(dirnames):
+            if not d.startswith(".") and (here / d).is_symlink():
+                skipped.append(Skipped((here / d).relative_to(corpus_dir).as_posix(),
+                                       "symlink to a folder (not followed)"))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink())
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+                continue
+            rel = path.relative_to(corpus_dir).as_posix()
+            real = path.resolve()
+            if not real.is_relative_to(root):
+                skipped.append(Skipped(rel, "symlink to outside the corpus (not read)"))
+            elif not real.is_file():
+                skipped.append(Skipped(rel, "not a regular file"))
+            else:
+                files.append((rel, real))
+    return sorted(files), skipped
+
+
+def show_path(rel: str) -> str:
+    """A file name as it can be printed on one line: control characters (a newline in a name) escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in rel)
 
 
 HTML_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", re.I)
@@ -117,22 +149,31 @@ def _decode(data: bytes, rel: str, html: bool) -> str | Skipped:
 
 
 def _read_checked(path: Path, rel: str, max_bytes: int) -> tuple[bytes, str] | Skipped:
-    """The bytes and decoded text of a file that may be an article, or why it is skipped."""
+    """The bytes and decoded text of a file that may be an article, or why it is skipped.
+
+    ``path`` is the real path corpus_files checked; it is opened without following a link, so a
+    file swapped for a symlink after that check is refused rather than read.
+    """
     try:
-        size = path.stat().st_size
-        if size == 0:
-            return Skipped(rel, "empty file")
-        if size > max_bytes:
-            return Skipped(rel, f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB; raise FILMCHAT_MAX_FILE_MB)")
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return Skipped(rel, "not a regular file")
+            if st.st_size == 0:
+                return Skipped(rel, "empty file")
+            if st.st_size > max_bytes:
+                return Skipped(rel, f"too large ({st.st_size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB; "
+                                               "raise FILMCHAT_MAX_FILE_MB)")
+            data = f.read(max_bytes + 1)
     except OSError as e:
         return Skipped(rel, f"unreadable ({e.strerror or e})")
     text = _decode(data, rel, path.suffix.lower() in HTML_SUFFIXES)
     return text if isinstance(text, Skipped) else (data, text)
 
 
-def read_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document | Skipped:
-    rel = path.relative_to(corpus_dir).as_posix()
+def read_document(rel: str, path: Path, max_bytes: int) -> Document | Skipped:
+    """One article: ``rel`` is its name in the corpus, ``path`` the real path corpus_files allowed."""
     got = _read_checked(path, rel, max_bytes)
     if isinstance(got, Skipped):
         return got
@@ -149,6 +190,9 @@ def read_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document | Sk
 
 
 def _check_dir(corpus_dir: Path) -> None:
+    if corpus_dir.exists() and not corpus_dir.is_dir():
+        raise CorpusError(f"the corpus must be a folder of articles, and {corpus_dir} is a file "
+                          "(set --corpus or FILMCHAT_CORPUS to its folder)")
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir} (set --corpus or FILMCHAT_CORPUS)")
 
@@ -166,9 +210,9 @@ def scan_corpus(corpus_dir: Path, max_file_mb: float = 20.0) -> tuple[dict[str, 
     """
     corpus_dir = Path(corpus_dir)
     _check_dir(corpus_dir)
-    found, skipped = {}, []
-    for path in corpus_files(corpus_dir):
-        rel = path.relative_to(corpus_dir).as_posix()
+    files, skipped = corpus_files(corpus_dir)
+    found = {}
+    for rel, path in files:
         got = _read_checked(path, rel, int(max_file_mb * 1_000_000))
         if isinstance(got, Skipped):
             skipped.append(got)
@@ -188,10 +232,12 @@ def read_corpus(corpus_dir: Path, max_file_mb: float = 20.0,
     """
     corpus_dir = Path(corpus_dir)
     _check_dir(corpus_dir)
-    paths = corpus_files(corpus_dir) if only is None else [corpus_dir / p for p in sorted(only)]
-    docs, skipped = [], []
-    for path in paths:
-        got = read_document(path, corpus_dir, int(max_file_mb * 1_000_000))
+    files, skipped = corpus_files(corpus_dir)
+    if only is not None:  # the files a rebuild must read: still checked like every other
+        files, skipped = [(rel, path) for rel, path in files if rel in only], []
+    docs = []
+    for rel, path in files:
+        got = read_document(rel, path, int(max_file_mb * 1_000_000))
         (docs if isinstance(got, Document) else skipped).append(got)
     if not docs and only is None:
         raise _nothing_readable(corpus_dir, skipped)

@@ -276,10 +276,6 @@ class Embedder:
     def dimension(self) -> int:
         return self.model.dimension
 
-    @property
-    def max_seq_length(self) -> int:
-        return self.model.max_seq_length
-
     def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """float32 unit vectors, one row per text (inner product = cosine similarity)."""
         if not texts:

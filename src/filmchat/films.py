@@ -11,13 +11,17 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .chunking import Chunk, norm_key
+from .chunking import Chunk
+from .text import QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_tokens, words
 
-SMALL_WORDS = {"a", "an", "the", "of", "in", "no", "to", "and", "with", "my", "is", "on", "at", "for", "you"}
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[0-9a-z]+", text.casefold().replace("’", "").replace("'", ""))
+# Words before a title that say it is used as one: "the film Hope", "a movie called Always".
+TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen"}
+# Words that may surround a title in a question that asks only about that film: "tell me about hope",
+# "hope?", "who directed hope?", "how long is always" (but not "I hope to find a film about a boxer").
+BARE_TITLE_WORDS = QUESTION_WORDS | set(
+    "tell about info information describe summarize summarise details know plot synopsis directed direct director "
+    "directors release released come came out premiere premiered long runtime running time length minutes cast star "
+    "stars starring starred plays played actor actors actress year date".split())
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,6 @@ class FilmCatalog:
     def __init__(self, chunks: list[Chunk]):
         variants: dict[str, Counter] = defaultdict(Counter)
         self.chunk_ids: dict[str, list[int]] = defaultdict(list)
-        self.first_seen: dict[str, int] = {}
         for i, c in enumerate(chunks):
             if not c.film:
                 continue
@@ -44,10 +47,11 @@ class FilmCatalog:
                 continue
             variants[k][c.film] += 1
             self.chunk_ids[k].append(i)
-            self.first_seen.setdefault(k, i)
         # the spelling most articles use; ties go to the one with more capitals ("Train To Busan" = "Train to Busan")
         self.names = {k: max(v, key=lambda t: (v[t], -sum(ch.isupper() for ch in t), t)) for k, v in variants.items()}
         self._title_words = {k: words(n) for k, n in self.names.items()}
+        self.ordinary = {k for k, tw in self._title_words.items() if ordinary_title(tw)}
+        self.ordinary_words = {w for k in self.ordinary for w in self._title_words[k] if w not in SMALL_WORDS}
 
     def key(self, film: str | None) -> str | None:
         return norm_key(film) if film else None
@@ -55,23 +59,27 @@ class FilmCatalog:
     def name(self, key: str) -> str:
         return self.names.get(key, key)
 
-    def __contains__(self, key: str) -> bool:
-        return key in self.names
-
     def __len__(self) -> int:
         return len(self.names)
 
     def match(self, question: str) -> list[TitleMatch]:
-        """Films named in the question, longest title first; overlapping shorter titles are dropped."""
-        from rapidfuzz import fuzz
+        """Films named in the question, longest title first; overlapping shorter titles are dropped.
 
-        q = words(question)
+        A title made of everyday words ("Hope", "Always", "My Father") counts only where it is
+        used as a title: capitalised, quoted, after "film"/"movie", or as the whole question
+        ("I hope to find a film…" is not about *Hope*).
+        """
+        from rapidfuzz import fuzz, process
+
+        toks = word_tokens(question)
+        q = [t[0] for t in toks]
         found: list[TitleMatch] = []
         for key, tw in self._title_words.items():
             if not tw:
                 continue
             n = len(tw)
-            exact = next((i for i in range(len(q) - n + 1) if q[i:i + n] == tw), None)
+            exact = next((i for i in range(len(q) - n + 1) if q[i:i + n] == tw
+                          and (key not in self.ordinary or used_as_title(question, toks, i, i + n))), None)
             if exact is not None:
                 found.append(TitleMatch(key, True, (exact, exact + n)))
                 continue
@@ -81,16 +89,43 @@ class FilmCatalog:
                 continue
             pos = []
             for w in sig:
-                best = max(range(len(q)), key=lambda i: fuzz.ratio(w, q[i]))
-                if fuzz.ratio(w, q[best]) < (100 if len(w) <= 3 else 80):
+                _, score, best = process.extractOne(w, q, scorer=fuzz.ratio)
+                if score < (100 if len(w) <= 3 else 80):
                     break
                 pos.append(best)
             else:
-                if max(pos) - min(pos) <= n + 1:
-                    found.append(TitleMatch(key, False, (min(pos), max(pos) + 1)))
+                span = (min(pos), max(pos) + 1)
+                if span[1] - span[0] <= n + 1 and (key not in self.ordinary or used_as_title(question, toks, *span)):
+                    found.append(TitleMatch(key, False, span))
         found.sort(key=lambda m: (-(m.span[1] - m.span[0]), not m.exact))
         kept: list[TitleMatch] = []
         for m in found:  # "My Annoying Brother" wins over a film called "Brother" inside it
             if all(m.span[1] <= k.span[0] or m.span[0] >= k.span[1] for k in kept):
                 kept.append(m)
         return kept
+
+
+def ordinary_title(title_words: list[str]) -> bool:
+    """A short title made only of everyday words, which a question can contain by chance ("hope", "my father")."""
+    sig = [w for w in title_words if w not in SMALL_WORDS]
+    return 0 < len(sig) <= 2 and len(title_words) <= 3 and all(is_ordinary(w) for w in sig)
+
+
+def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: int) -> bool:
+    """Whether words i..j of the question are written as a title rather than as ordinary words."""
+    before = text[:toks[i][2]].rstrip()
+    if before.endswith(("“", '"', "‘", "'", "*", "_")):  # quoted or emphasised
+        return True
+    if i > 0 and toks[i - 1][0] in TITLE_CUES:
+        return True
+    if all(w in BARE_TITLE_WORDS for k, (w, *_rest) in enumerate(toks) if not i <= k < j):
+        return True  # the question is only the title: "Hope?", "tell me about hope"
+    raw = [t[1] for t in toks[i:j] if t[0] not in SMALL_WORDS or t is toks[i]]
+    if not all(r[0].isupper() or r[0].isdigit() for r in raw):
+        return False
+    letters = [t[1] for t in toks if t[1][0].isalpha() and len(t[1]) > 1]
+    if letters and sum(r.isupper() for r in letters) > 0.5 * len(letters):
+        return True  # a shouted question: case says nothing, take the title
+    # capitalised at the start of a sentence says nothing for one word ("Hope you can help")
+    at_start = not before or before.endswith((".", "?", "!", "\n"))
+    return not at_start or j - i > 1

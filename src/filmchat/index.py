@@ -1,17 +1,6 @@
-"""The searchable index: FAISS vectors and a BM25 index over the same chunks, kept under index/.
+"""The searchable index: FAISS vectors and a BM25 index over the same chunks, built, loaded and checked.
 
-Layout of ``index_dir``::
-
-    CURRENT              "<build folder> <sha256 of its manifest.json>": the live build (switched with os.replace)
-    build-<time>-<pid>/  manifest.json, chunks.json, units.npy, embeddings.npy, vectors.faiss, bm25/
-    .lock                held while a build runs, so two builds never write at once
-
-A build writes a complete new folder beside the live one, fsyncs it, then replaces
-CURRENT: killing a build at any moment leaves the previous index loadable, and the
-next build removes what a killed one left behind. The manifest's sha256 is in
-CURRENT and every artifact's sha256 is in the manifest, all checked on load, so a
-flipped byte or a truncated file is reported instead of answering from garbage.
-Unchanged files keep their chunks and vectors, so a rebuild embeds only what changed;
+How it lies on disk (CURRENT, build folders, checksums, the lock) is store.py's. Unchanged files keep their chunks and vectors, so a rebuild embeds only what changed;
 an unchanged corpus is recognised from file hashes alone, without loading the model.
 
 Dense vectors are per sentence ("unit"), BM25 is per chunk; ``units.npy`` maps each
@@ -22,12 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
-import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable
@@ -37,121 +23,18 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .chunking import Chunk, chunk_corpus, sentence_spans
-from .corpus import CorpusError, Skipped, read_corpus, scan_corpus
+from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus, sentence_spans
+from .corpus import CorpusError, Skipped, read_corpus, scan_corpus, show_path
 from .embedding import Embedder
 from .settings import Settings
+from .store import (ARTIFACTS, BUILD_NAME, FORMAT, REBUILD, REBUILD_FOR, BuildLock, IndexBusy, IndexCorrupt,  # noqa: F401
+                    IndexMismatch, IndexMissing, IndexProblem, IndexUnwritable, _fsync_tree, _live, _read_current,
+                    _remove_leftovers, _verify, _write_atomic, sha256_file)
+from .text import bm25_tokens, stems, words
 
-FORMAT = 1
-CHUNKER_VERSION = 1  # also part of pipeline_fingerprint(), which follows the chunking code itself
 HNSW_ABOVE = 50_000  # exact search stays under a few ms below this many passages
-ARTIFACTS = ("chunks.json", "units.npy", "embeddings.npy", "vectors.faiss", "bm25/params.index.json", "bm25/vocab.index.json",
-             "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
-BUILD_NAME = re.compile(r"build-\d{8}-\d{6}-\d+-\d+")  # only folders named like this are ever deleted
-REBUILD = "rebuild with `filmchat index --full`"
-REBUILD_FOR = "rebuild with `filmchat index --full` run with these same settings (flags or FILMCHAT_* variables)"
-
-
-class IndexProblem(Exception):
-    """Base for index problems; the message is one line that says the way out."""
-
-
-class IndexMissing(IndexProblem):
-    pass
-
-
-class IndexCorrupt(IndexProblem):
-    pass
-
-
-class IndexMismatch(IndexProblem):
-    """Built with another model or chunking than the settings ask for."""
-
-
-class IndexBusy(IndexProblem):
-    pass
-
-
-# ---------------------------------------------------------------- small file helpers
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync_tree(folder: Path) -> None:
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-    for d in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
-        fd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class BuildLock:
-    """An exclusive, non-blocking lock on index_dir/.lock (released by the OS if the build dies)."""
-
-    def __init__(self, index_dir: Path):
-        self.path = Path(index_dir) / ".lock"
-        self.fd: int | None = None
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            holder = os.read(self.fd, 32).decode("ascii", "replace").strip()
-            os.close(self.fd)
-            if e.errno in (errno.EAGAIN, errno.EACCES):
-                who = f" (pid {holder})" if holder.isdigit() else ""
-                raise IndexBusy(f"another `filmchat index` is already building {self.path.parent}{who}; "
-                                "wait for it to finish, then run it again") from e
-            raise
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)  # who holds it, for the message above
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
-
 
 # ---------------------------------------------------------------- the loaded index
-
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def bm25_tokens(texts: list[str], stemmer=None) -> list[list[str]]:
-    """The one tokenizer for BM25 documents and queries: lower-case, English stopwords, Snowball stems."""
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer or _stemmer(), return_ids=False, show_progress=False)
-
 
 def make_faiss_index(vectors: np.ndarray, kind: str = "auto"):
     """Exact inner-product search while it is fast; HNSW beyond HNSW_ABOVE passages."""
@@ -185,7 +68,6 @@ class Index:
     embeddings: np.ndarray
     vectors: object  # faiss.Index over the unit vectors
     bm25: object  # bm25s.BM25 over the chunks
-    _stemmer: object = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -232,65 +114,12 @@ class Index:
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
 
     def query_tokens(self, query: str) -> list[str]:
-        if self._stemmer is None:
-            self._stemmer = _stemmer()
-        return bm25_tokens([query], self._stemmer)[0]
+        """The query's BM25 tokens, word by word with remembered stems (what bm25_tokens gives each word):
+        this spares the tokenizer's set-up on every question."""
+        return [s for w in words(query) for s in stems(w)]
 
 
-# ---------------------------------------------------------------- build
-# ---------------------------------------------------------------- what is live, and is it intact
-
-def _read_current(index_dir: Path) -> tuple[Path, str | None] | None:
-    """The live build folder and its manifest's sha256 (None in CURRENT files from before it was recorded)."""
-    try:
-        fields = (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").split()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except (OSError, UnicodeDecodeError) as e:
-        raise IndexCorrupt(f"{index_dir}/CURRENT is unreadable ({e}); {REBUILD}") from e
-    if not (1 <= len(fields) <= 2 and BUILD_NAME.fullmatch(fields[0])
-            and (len(fields) == 1 or re.fullmatch(r"[0-9a-f]{64}", fields[1]))):
-        raise IndexCorrupt(f"{index_dir}/CURRENT is damaged; {REBUILD}")
-    return Path(index_dir) / fields[0], fields[1] if len(fields) == 2 else None
-
-
-def _live(index_dir: Path) -> tuple[Path, dict] | None:
-    """The live build and its manifest, checked against the digest in CURRENT; None when there is no index."""
-    current = _read_current(index_dir)
-    if current is None:
-        return None
-    build, digest = current
-    path = build / "manifest.json"
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise IndexCorrupt(f"index manifest {path} is unreadable ({e.strerror or e}); {REBUILD}") from e
-    if digest and hashlib.sha256(raw).hexdigest() != digest:
-        raise IndexCorrupt(f"index manifest {path} is corrupt (checksum mismatch); {REBUILD}")
-    try:
-        manifest = json.loads(raw)
-    except ValueError as e:
-        raise IndexCorrupt(f"index manifest {path} is unreadable ({e}); {REBUILD}") from e
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        raise IndexCorrupt(f"index manifest {path} is damaged; {REBUILD}")
-    return build, manifest
-
-
-def read_manifest(index_dir: Path) -> dict | None:
-    live = _live(Path(index_dir))
-    return live[1] if live else None
-
-
-def _verify(build: Path, manifest: dict) -> None:
-    """Every artifact is there with the sha256 the manifest recorded."""
-    digests = manifest.get("artifacts") or {}
-    for name in ARTIFACTS:
-        path = build / name
-        if name not in digests or not path.is_file():
-            raise IndexCorrupt(f"index file {path} is missing; {REBUILD}")
-        if sha256_file(path) != digests[name]:
-            raise IndexCorrupt(f"index file {path} is corrupt (checksum mismatch); {REBUILD}")
-
+# ---------------------------------------------------------------- what an index was built with
 
 def settings_fingerprint(settings: Settings) -> dict:
     """What an index must have been built with to answer for these settings.
@@ -308,13 +137,12 @@ def _mismatches(manifest: dict, settings: Settings) -> list[str]:
 
 
 def pipeline_fingerprint() -> str:
-    """Hash of the code that turns files into chunks: an index made by other code is out of date."""
-    from . import chunking, corpus
+    """The version of what turns files into chunks: an index chunked differently is out of date.
 
-    h = hashlib.sha256(str(CHUNKER_VERSION).encode())
-    for module in (corpus, chunking):
-        h.update(Path(module.__file__).read_bytes())
-    return h.hexdigest()[:16]
+    A version, not a hash of the source, so that a comment or a refactor does not strand
+    every index; tests/test_chunking.py fails when chunk output changes without a bump.
+    """
+    return f"chunker-{CHUNKER_VERSION}"
 
 
 def _outdated(manifest: dict) -> str:
@@ -339,20 +167,6 @@ def _diff(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str
     """(added, changed, removed) files between two path -> sha256 maps."""
     return (sorted(set(new) - set(old)), sorted(f for f in new if f in old and old[f] != new[f]),
             sorted(set(old) - set(new)))
-
-
-def _remove_leftovers(index_dir: Path) -> None:
-    """Build folders CURRENT does not name (older builds, or what a killed build left) and CURRENT temp files."""
-    try:
-        current = _read_current(index_dir)
-    except IndexProblem:
-        current = None
-    live = current[0].name if current else None
-    for p in index_dir.iterdir():
-        if p.name != live and BUILD_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
-        elif p.name.startswith(".CURRENT.") and p.name.endswith(".tmp"):
-            p.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- build
@@ -387,7 +201,7 @@ class BuildReport:
             parts.insert(0, self.note)
         for name, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if items:
-                parts.append(f"{name}: {', '.join(items)}")
+                parts.append(f"{name}: {', '.join(map(show_path, items))}")
         return "; ".join(parts)
 
 
@@ -586,8 +400,8 @@ class _FolderTarget:
             return _write_build(self.settings, self.index_dir, files, titles, report.skipped, chunks, units,
                                 embeddings, t0)
         except OSError as e:  # a full disk, a read-only folder: the live index is untouched
-            raise IndexProblem(f"cannot write the new index in {self.index_dir} ({e.strerror or e}); "
-                               "the previous index is unchanged") from e
+            raise IndexUnwritable(f"cannot write the new index in {self.index_dir} ({e.strerror or e}); "
+                                  "the previous index is unchanged") from e
 
 
 def _embed(embedder: Embedder, chunks: list[Chunk], progress: bool, on_progress) -> dict[str, _Part]:
@@ -726,7 +540,6 @@ class Status:
     missing: bool = False  # no index, or one that cannot be read
     mismatch: bool = False  # built with another model or chunking
     stale: bool = False  # the corpus (or the code that chunks it) changed since
-    corrupt: bool = False  # an index file is damaged (missing is set too)
 
     @property
     def ok(self) -> bool:
@@ -742,7 +555,7 @@ def index_status(settings: Settings) -> Status:
     try:
         live = _live(Path(settings.index_dir))
     except IndexProblem as e:
-        return Status([str(e)], missing=True, corrupt=True)
+        return Status([str(e)], missing=True)
     if live is None:
         return Status([f"no index in {settings.index_dir}; build it with `filmchat index`"], missing=True)
     build, manifest = live
@@ -758,14 +571,14 @@ def status_of(manifest: dict, settings: Settings, verify: Callable[[], None], wh
     try:
         verify()
     except IndexProblem as e:
-        return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch, corrupt=True)
+        return Status([str(e), *st.messages], missing=True, mismatch=st.mismatch)
     found, _ = scan_corpus(settings.corpus_dir, settings.max_file_mb)
     for s in _still_unusable(found, manifest):
         del found[s.path]
     added, changed, removed = _diff(manifest["files"], found)
-    st.messages += [f"new file not indexed: {f}" for f in added]
-    st.messages += [f"changed since indexed: {f}" for f in changed]
-    st.messages += [f"removed file still indexed: {f}" for f in removed]
+    st.messages += [f"new file not indexed: {show_path(f)}" for f in added]
+    st.messages += [f"changed since indexed: {show_path(f)}" for f in changed]
+    st.messages += [f"removed file still indexed: {show_path(f)}" for f in removed]
     if why := _outdated(manifest):
         st.messages.append(why)
     st.stale = bool(added or changed or removed or why)

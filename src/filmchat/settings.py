@@ -11,6 +11,10 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # ONNX Runtime gives the same vectors as torch (cosine >= 0.9999, dev-set figures identical), answers
 # ~2x faster per question and starts seconds sooner (no torch import): README "Performance".
 DEFAULT_BACKEND = "onnx"  # or "torch"
+BACKENDS = ("onnx", "torch")
+FUSIONS = ("mix", "rrf")
+STORES = ("faiss", "qdrant")
+MIN_CHUNK_CHARS = 100  # a passage shorter than a sentence or two cannot be cited usefully
 
 
 def project_root() -> Path:
@@ -36,8 +40,12 @@ class Settings:
     # Retrieval and answer shape.
     citations: int = 5
     max_question_chars: int = 2000
-    # Below this fused evidence score the articles are taken not to answer (calibrated on dev.jsonl).
-    abstain_threshold: float = 0.37
+    # Below this best-sentence cosine a film that the question does not name is taken not to answer it
+    # (fitted by `filmchat eval --cv 5` over every question set; README "Answer quality").
+    abstain_threshold: float = 0.39
+    # A question about a named film is answered when, without the film's name, it is this close to one of
+    # the film's sentences (or its passages hold its content words); fitted the same way.
+    anchored_threshold: float = 0.27
     # Where the index lives: "faiss" (FAISS + bm25s files in index_dir) or "qdrant" (store_qdrant.py:
     # a server/cluster at qdrant_url, else qdrant-client's local mode in qdrant_path, default index_dir/qdrant).
     store: str = "faiss"
@@ -53,6 +61,30 @@ class Settings:
     concurrency: int = 2
     queue_size: int = 64
 
+    def __post_init__(self):
+        """Refuse values that cannot work, with the setting's name (a zero chunk size looped forever)."""
+        problems = []
+        if self.chunk_chars < MIN_CHUNK_CHARS:
+            problems.append(f"chunk size {self.chunk_chars} (FILMCHAT_CHUNK_CHARS) must be at least {MIN_CHUNK_CHARS}")
+        for name in ("citations", "max_question_chars", "concurrency", "queue_size"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} {getattr(self, name)} must be at least 1")
+        for name in ("abstain_threshold", "anchored_threshold"):
+            if not -1.0 <= getattr(self, name) <= 1.0:
+                problems.append(f"{name} {getattr(self, name)} must be a cosine between -1 and 1")
+        if not self.max_file_mb > 0:
+            problems.append(f"max_file_mb {self.max_file_mb} (FILMCHAT_MAX_FILE_MB) must be above 0")
+        if not 0 <= self.port <= 65535:
+            problems.append(f"port {self.port} must be between 0 and 65535")
+        if self.backend not in BACKENDS:
+            problems.append(f"backend {self.backend!r} (FILMCHAT_BACKEND) must be one of {', '.join(BACKENDS)}")
+        if self.store not in STORES:
+            problems.append(f"store {self.store!r} (FILMCHAT_STORE) must be one of {', '.join(STORES)}")
+        if self.fusion not in FUSIONS:
+            problems.append(f"fusion {self.fusion!r} (FILMCHAT_FUSION) must be one of {', '.join(FUSIONS)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -67,6 +99,7 @@ _ENV = {
     "max_file_mb": ("FILMCHAT_MAX_FILE_MB", float),
     "citations": ("FILMCHAT_CITATIONS", int),
     "abstain_threshold": ("FILMCHAT_ABSTAIN_THRESHOLD", float),
+    "anchored_threshold": ("FILMCHAT_ANCHORED_THRESHOLD", float),
     "host": ("FILMCHAT_HOST", str),
     "port": ("FILMCHAT_PORT", int),
     "auth": ("FILMCHAT_AUTH", str),

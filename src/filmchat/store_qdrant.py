@@ -47,9 +47,10 @@ import numpy as np
 
 from .chunking import Chunk
 from .index import (FORMAT, REBUILD, REBUILD_FOR, BuildReport, Index, IndexBusy, IndexCorrupt, IndexMismatch,
-                    IndexMissing, IndexProblem, Status, _mismatches, _outdated, _stemmer, _versions, bm25_tokens,
+                    IndexMissing, IndexProblem, Status, _mismatches, _outdated, _versions,
                     pipeline_fingerprint, settings_fingerprint, status_of)
 from .settings import Settings
+from .text import _stemmer, bm25_tokens
 
 DENSE, SPARSE = "dense", "bm25"
 # bm25s's defaults (method "lucene"), which the FAISS store's bm25s index uses: the same figures need the same formula
@@ -381,7 +382,8 @@ class CollectionTarget:
         else:
             lengths = [len(t) for t in bm25_tokens([c.lexical_text() for c in chunks], stemmer)] if chunks else [1]
             avgdl = float(np.mean(lengths))
-            target = f"{self.alias}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 1_000_000}"
+            # unique even for two builds in the same second of one process
+            target = f"{self.alias}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9:09d}"
             _create(client, target, int(embeddings.shape[1]), self.settings)
             try:
                 _upsert(client, target, _points(chunks, units, embeddings, avgdl, stemmer))

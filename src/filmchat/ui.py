@@ -10,10 +10,12 @@ reload keeps it; "New chat" starts over.
 from __future__ import annotations
 
 import ipaddress
+import json
 import sys
 import threading
 
 from .answer import Composer, escape_md, open_composer
+from .corpus import show_path
 from .settings import Settings, load_settings
 
 EXAMPLES = [
@@ -29,7 +31,18 @@ INTRO = (
     "Follow-ups (“who directed it?”) refer to the film the chat is about."
 )
 BUSY = "filmchat is busy answering other people right now — please ask again in a few seconds."
+# After an answer: scroll the chat to the start of the newest answer (not the end of its sources), on desktop and
+# phone alike, and give the keyboard back to the question box.
+SHOW_ANSWER = """() => {
+  const bots = document.querySelectorAll('#filmchat-chat .message.bot');
+  const last = bots[bots.length - 1];
+  if (last) last.scrollIntoView({block: 'start'});
+  document.querySelector('#filmchat-question textarea')?.focus({preventScroll: true});
+}"""
+
 CSS = """
+/* a focus ring that can be seen on the question box */
+#filmchat-question textarea:focus-visible, #filmchat-question textarea:focus { outline: 3px solid #2563eb !important; outline-offset: 2px !important; }
 #filmchat-chat details { margin: .2em 0 .8em 0; font-size: .95em; }
 #filmchat-chat blockquote { margin: .3em 0; }
 /* the matched sentence in an excerpt: marked like a highlighter (offline, the bundled bold face lacks some capitals) */
@@ -37,9 +50,14 @@ CSS = """
 """
 
 
-def user_message(question: str) -> dict:
-    """The user's question as the chat shows it: as text, never as markup."""
-    return {"role": "user", "content": escape_md(question) if question.strip() else "(empty question)"}
+def user_message(question: str, limit: int) -> dict:
+    """The user's question as the chat shows it: as text, never as markup, and cut where the answer cut it."""
+    if not question.strip():
+        return {"role": "user", "content": "(empty question)"}
+    shown = escape_md(question[:limit])
+    if len(question) > limit:
+        shown += f"\n\n_(the rest of the question — {len(question) - limit:,} more characters — was cut)_"
+    return {"role": "user", "content": shown}
 
 
 class ChatApp:
@@ -60,10 +78,11 @@ class ChatApp:
         composer = self.composer
         if composer.is_live() or not self._rebuild.acquire(blocking=False):
             return composer
+        from .store import current_stamp
+
         stamp = ""
         try:
-            current = self.settings.index_dir / "CURRENT"
-            stamp = current.read_text(encoding="utf-8", errors="replace") if current.exists() else ""
+            stamp = current_stamp(self.settings.index_dir)
             if stamp != self._unloadable:
                 self.composer = open_composer(self.settings, embedder=composer.searcher.embedder, build=False)
                 print("filmchat: the index was rebuilt by another process; answering from the new one", file=sys.stderr)
@@ -78,7 +97,7 @@ class ChatApp:
     def answer(self, question: str, history: list[str]) -> str:
         try:
             composer = self.live_composer()
-            a = composer.ask(question or "", history)
+            a = composer.ask(question, history)  # a malformed request is answered with what is wrong
             return a.markdown({c.n: composer.section_text(c) for c in a.citations})
         except Exception as e:  # noqa: BLE001 - the chat must keep working; the log keeps the detail
             print(f"filmchat: error answering {str(question)[:80]!r}: {type(e).__name__}: {e}", file=sys.stderr)
@@ -109,7 +128,7 @@ class ChatApp:
 
             report = build_index(self.settings, embedder, on_progress=step)
             self.composer = open_composer(self.settings, embedder=embedder, build=False)
-            skipped = "".join(f"\n- skipped {escape_md(s.path)}: {escape_md(s.reason)}" for s in report.skipped)
+            skipped = "".join(f"\n- skipped {escape_md(show_path(s.path))}: {escape_md(s.reason)}" for s in report.skipped)
             return f"{escape_md(report.summary())}{skipped}\n\n{self.status()}"
         except Exception as e:  # noqa: BLE001 - shown in the page; the old index keeps answering
             return f"Rebuild failed: {escape_md(str(e))}. The previous index is still answering."
@@ -117,15 +136,33 @@ class ChatApp:
             self._rebuild.release()
 
 
-def make_app(app: ChatApp):
+def films_tab(app: ChatApp):
+    """The film catalog as a sortable table; each cell's [n] is a statement listed under it (read on page load)."""
+    import gradio as gr
+
+    from .catalog import catalog_for, cited_table, source_line
+
+    def table():
+        return cited_table(catalog_for(app.live_composer().searcher))
+
+    gr.Markdown("Every value the articles state; [n] is its source, listed below the table. Sort or filter from a "
+                "column's ⋮ menu. Dates are year-month-day.")
+    gr.Dataframe(lambda: table()[1], headers=table()[0], interactive=False, wrap=True, elem_id="filmchat-films", max_height=720,
+                 show_search="filter")
+    gr.Markdown(lambda: "**Sources**\n\n" + "\n".join(f"{escape_md(source_line(n, f))}  " for n, f in
+                                                       enumerate(table()[2], 1)), elem_id="filmchat-film-sources")
+
+
+def make_app(app: ChatApp, may_rebuild: bool = True):
     import gradio as gr
 
     def ask(message: str, messages: list, questions: list):
         messages, questions = list(messages or []), list(questions or [])
         reply = app.answer(message or "", questions)
-        messages += [user_message(message or ""), {"role": "assistant", "content": reply}]
+        limit = app.settings.max_question_chars
+        messages += [user_message(message or "", limit), {"role": "assistant", "content": reply}]
         if message and message.strip():
-            questions.append(message)
+            questions.append(message[:limit])  # what was answered is what later questions refer back to
         saved = {"messages": messages[-40:], "questions": questions[-20:]}
         return "", messages, questions, saved
 
@@ -146,21 +183,30 @@ def make_app(app: ChatApp):
         chatbot = gr.Chatbot(
             label="filmchat", elem_id="filmchat-chat", sanitize_html=True, render_markdown=True, height=560,
             buttons=["copy"], placeholder=INTRO, feedback_options=None, group_consecutive_messages=False,
+            autoscroll=False,  # SHOW_ANSWER scrolls to the start of the new answer, not to the end of its sources
         )
         with gr.Row():
             box = gr.Textbox(placeholder="Ask about a film… e.g. who directed Hope?", show_label=False, scale=8,
                              autofocus=True, submit_btn=False, elem_id="filmchat-question")
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="filmchat-ask")
             new = gr.Button("New chat", scale=1, elem_id="filmchat-new")
-        gr.Examples(EXAMPLES, inputs=box, label="Try")
+        examples = gr.Examples(EXAMPLES, inputs=box, label="Try")
         with gr.Accordion("Index", open=False):
             status = gr.Markdown(app.status)
-            rebuild_btn = gr.Button("Rebuild index", elem_id="filmchat-rebuild")
-            rebuild_btn.click(rebuild, outputs=status, api_name="rebuild")
+            if may_rebuild:
+                rebuild_btn = gr.Button("Rebuild index", elem_id="filmchat-rebuild")
+                rebuild_btn.click(rebuild, outputs=status, api_name="rebuild")
+            else:  # no endpoint at all: nothing to call anonymously
+                gr.Markdown("Rebuilding is off: this chat is open to the network without a password. "
+                            "Run `filmchat index` on the server, or serve with `--auth`.")
+
+        with gr.Tab("Films", elem_id="filmchat-films-tab"):
+            films_tab(app)
 
         outs = [box, chatbot, questions, saved]
-        box.submit(ask, [box, chatbot, questions], outs, api_visibility="private")
-        send.click(ask, [box, chatbot, questions], outs, api_visibility="private")
+        # each way of asking ends with the new answer's first line in view and the cursor back in the box
+        for event in (box.submit, send.click, examples.load_input_event.then):
+            event(ask, [box, chatbot, questions], outs, api_visibility="private").then(None, js=SHOW_ANSWER)
         new.click(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
         # the Chatbot's own trash button starts over too: the hidden questions would otherwise steer follow-ups
         chatbot.clear(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
@@ -168,7 +214,7 @@ def make_app(app: ChatApp):
 
         # the API clients use (gradio_client): one question, earlier questions of the same chat
         def chat(message: str, history: list[str] | None = None) -> str:
-            return app.answer(message, list(history or []))
+            return app.answer(message, history)
 
         gr.api(chat, api_name="chat")
     return demo
@@ -183,6 +229,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def rebuild_allowed(host: str, auth: tuple[str, str] | None) -> bool:
+    """Rebuilding changes what everyone is answered from: open to a local user, or behind the password."""
+    return is_loopback(host) or auth is not None
+
+
 def auth_pair(auth: str | None) -> tuple[str, str] | None:
     if not auth:
         return None
@@ -192,6 +243,79 @@ def auth_pair(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+# A wrong password waits this long before it is refused, so guessing costs time (without holding up
+# other requests: the wait is asynchronous).
+LOGIN_DELAY_S = 1.0
+# The largest request body the server reads: a question (2,000 characters) with 50 earlier ones fits
+# many times over; 8 clients sending 20 MB each had grown the server by 800 MB.
+MAX_REQUEST_BYTES = 1_000_000
+
+
+def password_check(pair: tuple[str, str]):
+    """Gradio's login check for one user:password, compared in constant time, failures slowed."""
+    import asyncio
+    import hmac
+
+    user, password = pair
+
+    async def check(username: str, given: str) -> bool:
+        ok = hmac.compare_digest(username.encode(), user.encode()) & hmac.compare_digest(given.encode(), password.encode())
+        if not ok:
+            await asyncio.sleep(LOGIN_DELAY_S)
+        return ok
+
+    return check
+
+
+class RequestGuard:
+    """ASGI middleware in front of Gradio: a body over ``max_bytes`` is answered 413 and never read whole,
+    and a queue request for an event the app does not have is answered 404 (Gradio answered 500 and
+    logged a traceback for ``fn_index: 999``)."""
+
+    def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES, known=None):
+        self.app, self.max_bytes, self.known = app, max_bytes, known
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > self.max_bytes:
+            return await self._answer(send, 413, f"request body over {self.max_bytes:,} bytes")
+        body, more = b"", True
+        while more:  # at most max_bytes, as checked above or below
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:  # sent without a length, or longer than it said
+                return await self._answer(send, 413, f"request body over {self.max_bytes:,} bytes")
+        if self.known is not None and scope.get("method") == "POST" and scope.get("path", "").endswith("/queue/join"):
+            try:
+                fn = json.loads(body).get("fn_index")
+            except (ValueError, AttributeError):
+                fn = None
+            if fn is not None and fn not in self.known():
+                return await self._answer(send, 404, "no such event")
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _answer(send, status: int, text: str):
+        data = text.encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(data)).encode())]})
+        await send({"type": "http.response.body", "body": data})
+
+
 def serve(settings: Settings, block: bool = True):
     """Build the index if needed, then serve the chat on settings.host:port (never a public share link).
 
@@ -199,19 +323,28 @@ def serve(settings: Settings, block: bool = True):
     anyway), up to ``queue_size`` wait; beyond that a request is turned away at once as
     busy instead of hanging. Direct REST calls cannot skip the queue (api_open=False).
     """
+    from starlette.middleware import Middleware
+
     auth = auth_pair(settings.auth)
+    may_rebuild = rebuild_allowed(settings.host, auth)
     if not is_loopback(settings.host) and auth is None:
         print(f"warning: serving on {settings.host} without a password: anyone who can reach this machine can use the "
-              "chat. Set --auth user:password (or FILMCHAT_AUTH).", file=sys.stderr)
+              "chat (rebuilding the index is turned off). Set --auth user:password (or FILMCHAT_AUTH).", file=sys.stderr)
     composer = open_composer(settings, progress=sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
-    demo = make_app(ChatApp(composer, settings))
+    demo = make_app(ChatApp(composer, settings), may_rebuild=may_rebuild)
     demo.queue(api_open=False, max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
     # quiet: Gradio's own banner suggests share=True, which this app never does; it prints its own line
-    demo.launch(
-        server_name=settings.host, server_port=settings.port, share=False, auth=auth,
-        enable_monitoring=False, show_error=False, prevent_thread_lock=True, quiet=True,
-        css=CSS, footer_links=[],
-    )
+    try:
+        demo.launch(
+            server_name=settings.host, server_port=settings.port, share=False,
+            auth=password_check(auth) if auth else None, enable_monitoring=False, show_error=False,
+            prevent_thread_lock=True, quiet=True, css=CSS, footer_links=[], max_file_size=MAX_REQUEST_BYTES,
+            app_kwargs={"middleware": [Middleware(RequestGuard, max_bytes=MAX_REQUEST_BYTES,
+                                                  known=lambda: set(demo.fns))]},
+        )
+    except (OSError, ValueError) as e:  # port in use, an address this machine does not have
+        reason = str(e).split(". You can specify")[0].replace("GRADIO_SERVER_PORT", "--port")
+        raise SystemExit(f"error: cannot serve on {settings.host}:{settings.port}: {reason}") from None
     print(f"filmchat: the chat is ready at {demo.local_url} (Ctrl+C stops it)", flush=True)
     if block:
         demo.block_thread()
@@ -220,9 +353,11 @@ def serve(settings: Settings, block: bool = True):
 
 def main():
     """`python app.py`: the same chat as `filmchat serve`, configured by FILMCHAT_* variables."""
-    from .cli import UserError, guarded
+    from .errors import UserError, guarded
 
     try:
         guarded(serve)(load_settings())
+    except ValueError as e:  # a FILMCHAT_* variable that cannot work
+        raise SystemExit(f"error: {e}") from None
     except UserError as e:
         raise SystemExit(e.message) from None

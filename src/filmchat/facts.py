@@ -1,0 +1,127 @@
+"""Facts the articles state about a film: metadata lines ("Director: …") and a few prose forms.
+
+One extraction serves the film card, the one-fact answers ("who directed Hope?") and the
+film catalog of every film's stated values (``catalog.py``). Each ``Fact`` keeps the
+offsets of the line or sentence that states it, so whatever uses it can cite it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .chunking import META, Chunk, sentence_spans
+from .films import words
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str  # director | release | duration | cast | true_story | country
+    value: str
+    chunk: Chunk
+    start: int  # offsets of the value's line in the file, to highlight it
+    end: int
+
+
+# kind: (question pattern, metadata keys, prose patterns). The question patterns ask for the fact itself
+# ("who directed X?"), not for anything near it ("what did the director of X want to show?").
+FACT_KINDS = {
+    "director": (re.compile(r"\bwho\b.{0,30}\bdirect|\bdirected by\b|\bdirector\s*\?|\bname of the director\b", re.I),
+                 {"director", "directed by", "directors", "direction"},
+                 [re.compile(r"directed by ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})"),
+                  re.compile(r"director(?: of the (?:film|movie))?,? ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,3})"),
+                  re.compile(r"director of [“\"][^”\"]{1,60}[,.]?[”\"],? ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,3})")]),
+    "release": (re.compile(r"\b(releas\w*|come out|came out|premiere\w*)\b|^\s*(what|which) year\b|\bwhen was .{1,60} made\b", re.I),
+                {"release date", "release year", "released", "release", "year", "premiere"},
+                [re.compile(r"released (?:in|on) ((?:[A-Z][a-z]+ \d{1,2}, )?\d{4})")]),
+    "duration": (re.compile(r"\bhow long (is|was)\b|\bhow long does .{1,60} (run|last)\b|\b(runtime|run time|running time|"
+                            r"duration|length)\b|\bhow many minutes\b", re.I),
+                 {"duration", "runtime", "running time", "length", "run time"},
+                 [re.compile(r"\b(\d{2,3} minutes)\b")]),
+    "cast": (re.compile(r"\bwho (stars|starred|is starring|plays|played|acts|acted|is in)\b|\b(cast|actors?|actress(es)?|starring)\b"
+                        r"|\bstars? (in|as)\b|\b(films?|movies?) (star|starring)\b", re.I),
+             {"starring cast", "cast", "starring", "stars", "main cast"},
+             []),
+}
+# Facts only the catalog lists (a question about them goes to the catalog, not to the one-fact answer).
+CATALOG_KINDS = {
+    "true_story": ({"based on", "true story", "based on a true story"},
+                   [re.compile(r"\b((?:is\s|are\s)?[Bb]ased\son\s(?:a\s|an\s|the\s)?(?:true\sstor(?:y|ies)|real\s(?:case|events?|"
+                               r"story|incidents?|life)|actual\sevents|story\sof\s[A-Z][\w’'-]+(?:\s[A-Z][\w’'-]+){0,3}|"
+                               r"an\sincident\sthat\sactually\shappened))")]),
+    "country": ({"country", "country of origin", "origin"}, []),
+}
+
+
+def fact_kind(question: str) -> str | None:
+    for kind, (pattern, _, _) in FACT_KINDS.items():
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def facts_in(chunk: Chunk) -> list[Fact]:
+    """Metadata lines ("Director: …") and stated facts in prose ("released in 2005")."""
+    out = []
+    pos = 0
+    for line in chunk.text.split("\n"):
+        m = META.match(line)
+        if m and len(line) <= 150:
+            key, value = m.group(1).strip().lower(), m.group(2).strip().strip("\u00a0 ")
+            for kind, (_, keys, _) in FACT_KINDS.items():
+                if key in keys and value:
+                    s = chunk.start + pos
+                    out.append(Fact(kind, value, chunk, s, s + len(line)))
+        pos += len(line) + 1
+    for kind, (_, _, prose) in FACT_KINDS.items():
+        for pattern in prose:
+            for m in pattern.finditer(chunk.text):
+                if not any(f.kind == kind for f in out):
+                    sent = sentence_around(chunk.text, m.start())
+                    out.append(Fact(kind, m.group(1), chunk, chunk.start + sent[0], chunk.start + sent[1]))
+    return out
+
+
+def catalog_facts_in(chunk: Chunk) -> list[Fact]:
+    """``facts_in`` plus what only the catalog lists: "based on a true story" / a real case, country of origin."""
+    out = facts_in(chunk)
+    pos = 0
+    for line in chunk.text.split("\n"):
+        m = META.match(line)
+        if m and len(line) <= 150:
+            key, value = m.group(1).strip().lower(), m.group(2).strip().strip("\u00a0 ")
+            for kind, (keys, _) in CATALOG_KINDS.items():
+                if key in keys and value:
+                    out.append(Fact(kind, value, chunk, chunk.start + pos, chunk.start + pos + len(line)))
+        pos += len(line) + 1
+    for kind, (_, prose) in CATALOG_KINDS.items():
+        for pattern in prose:
+            m = pattern.search(chunk.text)
+            if m and not any(f.kind == kind for f in out):
+                sent = sentence_around(chunk.text, m.start())
+                value = re.sub(r"^(is|are) ", "", " ".join(m.group(1).split()))
+                out.append(Fact(kind, value[0].lower() + value[1:], chunk, chunk.start + sent[0], chunk.start + sent[1]))
+    return out
+
+
+def sentence_around(text: str, pos: int) -> tuple[int, int]:
+    return next(((a, b) for a, b in sentence_spans(text) if a <= pos < b), (0, len(text)))
+
+
+def same_value(a: str, b: str) -> bool:
+    """"2013" and "January 24, 2013" agree; "2013" and "2012" do not."""
+    na, nb = " ".join(words(a)), " ".join(words(b))
+    return na in nb or nb in na
+
+
+def merge_values(facts: list[Fact]) -> list[tuple[str, list[Fact]]]:
+    """Agreeing values merged into one group each; the most specific wording leads its group."""
+    groups: list[tuple[str, list[Fact]]] = []
+    for f in sorted(facts, key=lambda f: -len(f.value)):
+        for value, members in groups:
+            if same_value(value, f.value):
+                members.append(f)
+                break
+        else:
+            groups.append((f.value, [f]))
+    return groups

@@ -1,0 +1,266 @@
+"""The film catalog and questions over it: filters, comparisons, superlatives, counts — exact and cited.
+
+A tiny corpus with known values (one conflicting year, one missing runtime) in tmp_path,
+and end-to-end questions on the shipped corpus.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from filmchat.answer import open_composer
+from filmchat.catalog import catalog_for, catalog_table, parse_date, parse_minutes
+from filmchat.settings import load_settings
+from filmchat.structured import parse
+
+from conftest import write_corpus
+
+FIRST = """Four Films To Test
+
+Here are four films we picked for a quiet evening.
+
+1. Alpha Road
+
+Director: Ana Park
+
+Release date: March 3, 2001
+
+Duration: 95 minutes
+
+Starring cast: Kim Mi-Na, Lee Do-Hyun
+
+Alpha Road follows a mail carrier who crosses a mountain pass every morning in the snow.
+
+2. Beta House
+
+Director: Ana Park
+
+Release date: October 12, 2015
+
+Duration: 128 minutes
+
+Starring cast: Lee Do-Hyun, Yoon Seo
+
+Based on a true story, Beta House tells of a family that rebuilt a burned village school.
+
+3. Gamma Sea
+
+Director: Cho Min
+
+Release year: 2009
+
+Duration: 110 minutes
+
+Gamma Sea is about a fisherman and his daughter who sail out after a storm.
+
+4. Delta Night
+
+Release date: July 1, 2009
+
+Delta Night is about a night-shift nurse who befriends a lonely patient in a city hospital.
+"""
+SECOND = """More Films Worth Seeing
+
+A second list, from another writer, with a different take on each film.
+
+1. Gamma Sea
+
+Release year: 2010
+
+The fisherman's daughter steers the boat home through the storm while her father sleeps.
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("catalog")
+    corpus = write_corpus(root / "corpus", {"first.txt": FIRST, "second.txt": SECOND})
+    settings = load_settings(env={}, corpus_dir=corpus, index_dir=root / "index")
+    return open_composer(settings, embedder=embedder, log=lambda m: None)
+
+
+def cited(composer, answer) -> dict[int, str]:
+    return {c.n: c.text[c.highlight[0]:c.highlight[1]] if c.highlight else c.text for c in answer.citations}
+
+
+def film_citations(answer, film: str) -> list[int]:
+    """The citation numbers right after a film's name in the answer (its value and its [n])."""
+    m = re.search(re.escape(f"**{film}**") + r" \(([^)]*)\)", answer.lead)
+    return [int(n) for n in re.findall(r"\[(\d+)\]", m.group(1))] if m else []
+
+
+# ---------------------------------------------------------------- values
+
+def test_values_are_parsed_as_dates_and_minutes():
+    assert parse_date("January 24, 2013") == (2013, 1, 24)
+    assert parse_date("Release year: 2009") == (2009, None, None)
+    assert parse_date("March 2013") == (2013, 3, None)
+    assert parse_date("soon") is None
+    assert parse_minutes("127 minutes") == 127 and parse_minutes("2h 7m") == 127 and parse_minutes("2 hours") == 120
+
+
+def test_catalog_keeps_every_stated_value_and_both_sides_of_a_conflict(tiny):
+    cat = catalog_for(tiny.searcher)
+    assert [f.name for f in cat.films] == ["Alpha Road", "Beta House", "Gamma Sea", "Delta Night"]
+    alpha = cat.get("alpharoad")
+    assert alpha.value("release").date == (2001, 3, 3) and alpha.value("duration").minutes == 95
+    assert alpha.value("director").text == "Ana Park" and "Lee Do-Hyun" in alpha.value("cast").text
+    assert cat.get("betahouse").value("true_story") is not None and cat.get("alpharoad").value("true_story") is None
+    gamma = cat.get("gammasea").values["release"]
+    assert sorted(v.text for v in gamma) == ["2009", "2010"]  # the articles disagree: both kept
+    assert {v.facts[0].chunk.file for v in gamma} == {"first.txt", "second.txt"}
+    assert cat.get("deltanight").values["duration"] == []
+
+
+def test_films_command_prints_the_catalog_with_sources(tiny):
+    text = catalog_table(tiny.searcher, "text")
+    assert "Gamma Sea" in text and "2009 [" in text and "2010 [" in text and "second.txt" in text
+    rows = json.loads(catalog_table(tiny.searcher, "json"))
+    files = {corpus.name: corpus.read_text(encoding="utf-8") for corpus in tiny.settings.corpus_dir.iterdir()}
+    for row in rows:
+        for kind in ("release", "duration", "director", "cast", "true_story"):
+            for v in row[kind]:
+                for s in v["sources"]:  # every source is the file's exact text at its offsets
+                    assert files[s["file"]][s["start"]:s["end"]] == s["text"]
+    table = list(csv.DictReader(io.StringIO(catalog_table(tiny.searcher, "csv"))))
+    assert table[2]["film"] == "Gamma Sea" and table[2]["release"] in ("2009 | 2010", "2010 | 2009")
+
+
+def test_films_cli_lists_every_film(tiny):
+    from click.testing import CliRunner
+
+    from filmchat.cli import main
+
+    s = tiny.settings
+    out = CliRunner().invoke(main, ["films", "--csv", "--corpus", str(s.corpus_dir), "--index-dir", str(s.index_dir)])
+    assert out.exit_code == 0, out.output
+    assert [r["film"] for r in csv.DictReader(io.StringIO(out.stdout))] == ["Alpha Road", "Beta House", "Gamma Sea",
+                                                                             "Delta Night"]
+
+
+# ---------------------------------------------------------------- filters and counts
+
+@pytest.mark.parametrize("question, films", [
+    ("Which films came out in 2001?", {"Alpha Road"}),
+    ("Which films were released in the autumn?", {"Beta House"}),
+    ("Which films were released in July?", {"Delta Night"}),
+    ("Which films came out in the 2000s?", {"Alpha Road", "Gamma Sea", "Delta Night"}),
+    ("Which films came out before 2005?", {"Alpha Road"}),
+    ("Which films were released after 2009?", {"Beta House", "Gamma Sea"}),  # Gamma Sea: one article says 2010
+    ("List the films released between 2000 and 2008", {"Alpha Road"}),
+    ("Which films run over two hours?", {"Beta House"}),
+    ("Which movies are under 100 minutes?", {"Alpha Road"}),
+    ("Which films did Ana Park direct?", {"Alpha Road", "Beta House"}),
+    ("Which films were directed by Cho Min?", {"Gamma Sea"}),
+    ("Which films star Lee Do-Hyun?", {"Alpha Road", "Beta House"}),
+    ("Which films are based on a true story?", {"Beta House"}),
+    ("Which films directed by Ana Park run over 100 minutes?", {"Beta House"}),
+])
+def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
+    a = tiny.ask(question)
+    assert not a.abstained and set(a.films) == films, a.lead
+    texts = cited(tiny, a)
+    for film in films:
+        nums = film_citations(a, film)
+        assert nums and all(n in texts for n in nums), (film, a.lead)
+
+
+def test_filter_by_month_says_which_films_give_only_a_year(tiny):
+    a = tiny.ask("Which films were released in the autumn?")
+    assert "only the year for **Gamma Sea**" in a.lead
+
+
+def test_count_of_films_by_a_director(tiny):
+    a = tiny.ask("How many films did Ana Park direct?")
+    assert a.lead.startswith("**2**") and set(a.films) == {"Alpha Road", "Beta House"}
+    assert "director is stated for 3 of the 4 films" in a.lead and "**Delta Night**" in a.lead
+
+
+def test_a_filter_nothing_meets_says_so(tiny):
+    a = tiny.ask("Which films did Bong Joon Ho direct?")
+    assert a.abstained and a.films == [] and "Bong Joon Ho" in a.lead  # a name no article has: said by name
+
+
+# ---------------------------------------------------------------- superlatives
+
+def test_superlative_over_the_films_that_state_the_value_names_the_others(tiny):
+    a = tiny.ask("Which of these films is the longest?")
+    assert a.films[0] == "Beta House"
+    assert "runtime is stated for 3 of the 4 films" in a.lead and "128 minutes [" in a.lead
+    assert "don't give the runtime for **Delta Night**" in a.lead
+    cite = cited(tiny, a)[film_citations(a, "Beta House")[0]]
+    assert "128 minutes" in cite
+    assert tiny.ask("Which film is the shortest?").films[0] == "Alpha Road"
+    assert tiny.ask("Which film is the oldest?").films[0] == "Alpha Road"
+    assert tiny.ask("Which film came out most recently?").films[0] == "Beta House"
+    assert tiny.ask("What was the first film released?").films[0] == "Alpha Road"
+    assert tiny.ask("Which was the last film to come out?").films[0] == "Beta House"
+
+
+def test_superlative_with_a_filter(tiny):
+    assert tiny.ask("Which film directed by Ana Park is the shortest?").films[0] == "Alpha Road"
+
+
+# ---------------------------------------------------------------- comparisons
+
+def test_comparisons_between_named_films(tiny):
+    a = tiny.ask("Which is longer, Alpha Road or Gamma Sea?")
+    assert a.films[:2] == ["Gamma Sea", "Alpha Road"] and "110 minutes" in a.lead and "95 minutes" in a.lead
+    assert tiny.ask("Which came out first, Beta House or Alpha Road?").films[0] == "Alpha Road"
+    assert tiny.ask("Is Alpha Road longer than Gamma Sea?").lead.startswith("No")
+    assert tiny.ask("Is Beta House longer than Alpha Road?").lead.startswith("Yes")
+
+
+def test_comparison_with_a_missing_value_is_declined_naming_it(tiny):
+    a = tiny.ask("Which is longer, Alpha Road or Delta Night?")
+    assert a.abstained and "runtime of **Delta Night**" in a.lead and "95 minutes" in a.lead
+
+
+# ---------------------------------------------------------------- not hijacked
+
+@pytest.mark.parametrize("question", [
+    "which film is about a fisherman?", "who directed Alpha Road?", "how long is Gamma Sea?",
+    "which film is about a nurse in 2009?", "what is the longest film about a storm?", "Tell me about Beta House",
+    "which movie has the most snow?", "films with a lonely patient", "which film is first on the list?",
+])
+def test_ordinary_questions_are_left_to_retrieval(tiny, question):
+    q = tiny.searcher.understand(question)
+    assert parse(q.text, q.named, catalog_for(tiny.searcher)) is None
+
+
+def test_ordinary_question_still_finds_its_film(tiny):
+    assert tiny.ask("which film is about a fisherman and his daughter?").films[0] == "Gamma Sea"
+
+
+# ---------------------------------------------------------------- the shipped corpus, end to end
+
+@pytest.mark.parametrize("question, first, films", [
+    ("Which of these films is the longest?", "Way Back Home", None),
+    ("Which film came out most recently?", "Be With You", None),
+    ("Which came out first, Hope or Silenced?", "Silenced", None),
+    ("Which films came out in the autumn?", None, {"A Moment To Remember", "A Werewolf Boy", "Hope", "You Are My Sunshine"}),
+    ("How many films did Park Jin-Pyo direct?", None, {"You Are My Sunshine", "Voice of a Murderer"}),
+    ("Which films run over two hours?", None, {"Miracle in Cell No. 7", "Hope", "Silenced", "Way Back Home",
+                                               "Spirits’ Homecoming"}),
+])
+def test_shipped_corpus(shipped_composer, question, first, films):
+    a = shipped_composer.ask(question)
+    assert not a.abstained, a.lead
+    if first:
+        assert a.films[0] == first, a.lead
+    if films:
+        assert set(a.films) == films, a.lead
+
+
+def test_shipped_corpus_unsettled_questions_say_why(shipped_composer):
+    a = shipped_composer.ask("Which of these films is the longest?")
+    assert a.lead.startswith("The runtime is stated for 10 of the 34 films") and "don't give the runtime for" in a.lead
+    a = shipped_composer.ask("Which is longer, Hope or Train to Busan?")
+    assert a.abstained and "runtime of **Train To Busan**" in a.lead
+    a = shipped_composer.ask("Which came out first, Hope or Way Back Home?")
+    assert a.abstained and "no exact date for **Way Back Home**" in a.lead

@@ -1,0 +1,116 @@
+"""Answer trust on the shipped corpus: every answer is grounded in what its citation says, or says by name
+what the articles do not contain (issue: 'Trustworthy answers on questions nobody tuned for')."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from filmchat.grounding import asked, states
+
+
+@pytest.mark.parametrize("question, name", [
+    ("Who directed The Handmaiden?", "The Handmaiden"),
+    ("Who stars in Ode to My Father?", "Ode to My Father"),
+    ("Which films has Bong Joon-ho directed?", "Bong Joon-ho"),
+    ("What is Lee Chang-dong's film Poetry about?", "Lee Chang-dong"),
+])
+def test_a_name_no_article_mentions_is_refused_by_name(shipped_composer, question, name):
+    a = shipped_composer.ask(question)
+    assert a.abstained and a.films == []
+    assert f"don't mention *{name}*" in a.lead or f"don't mention *{name}* or" in a.lead, a.lead
+    assert a.citations == []  # never another film's passage
+
+
+def test_the_named_film_beats_the_conversation_film(shipped_composer):
+    a = shipped_composer.ask("Who directed Memories of Murder?", ["which movie has zombies on a train?"])
+    assert a.abstained and "Memories of Murder" in a.lead and "Train To Busan" not in a.text
+
+
+def test_a_follow_up_to_a_film_no_article_mentions_stays_on_it(shipped_composer):
+    a = shipped_composer.ask("who directed it?", ["Who directed The Handmaiden?"])
+    assert a.abstained and "The Handmaiden" in a.lead and a.citations == []
+
+
+@pytest.mark.parametrize("question, says", [
+    ("who wrote the screenplay for Hope?", "who wrote **Hope**"),
+    ("Who directed Taegukgi?", "who directed **Taegukgi**"),
+    ("Who plays Aaron Bates in the film My Father?", "**My Father**"),
+])
+def test_a_fact_the_articles_do_not_give_is_named_not_replaced_by_a_neighbouring_fact(shipped_composer, question, says):
+    a = shipped_composer.ask(question)
+    assert a.abstained and a.films == []
+    assert a.lead.startswith("The articles don't say") and says in a.lead, a.lead
+
+
+def test_a_win_that_no_passage_states_is_not_answered_by_a_cast_list(shipped_composer):
+    for question in ("For which movie did Youn Yuh-jung win her Oscar?", "Who won the 2002 World Cup?"):
+        a = shipped_composer.ask(question)
+        assert a.abstained, a.lead
+
+
+def test_a_stated_fact_is_still_answered(shipped_composer):
+    a = shipped_composer.ask("Who directed Train to Busan?")
+    assert not a.abstained and a.films[0] == "Train To Busan" and "Yeon Sang-Ho" in a.lead
+
+
+@pytest.mark.parametrize("question", [
+    "I hope to find a film about a boxer and a blind woman",
+    "I always wanted to find a film about a boxer and a blind woman",
+])
+def test_an_everyday_word_is_not_taken_for_a_title(shipped_composer, question):
+    a = shipped_composer.ask(question)
+    assert not a.abstained and a.films[0] == "Always", a.lead
+
+
+def test_always_as_a_word_does_not_answer_with_the_film_always(shipped_composer):
+    a = shipped_composer.ask("which film is about a man who always lies?")
+    assert not a.films or a.films[0] != "Always"
+
+
+def test_a_follow_up_follows_the_latest_film(shipped_composer):
+    history = ["which film is about a Korean adoptee?", "and the one with the zombies on a train?"]
+    assert "Train To Busan" in shipped_composer.ask("how long is it?", history).lead
+    assert "My Father" in shipped_composer.ask("how long is the first one?", history).lead
+
+
+def test_every_listed_film_carries_a_citation_of_its_own(shipped_composer):
+    a = shipped_composer.ask("Which films are based on true stories?")
+    listed = re.findall(r"\*\*(.+?)\*\* \(([^)]*)\)", a.lead)
+    assert len(listed) >= 5 and "A Moment To Remember" not in a.lead  # no article calls it a true story
+    by_number = {c.n: c for c in a.citations}
+    for film, why in listed:
+        numbers = [int(n) for n in re.findall(r"\[(\d+)\]", why)]
+        assert numbers, film
+        # its own passage, or the list introduction that names it among true stories
+        assert all(by_number[n].film in (film, None) for n in numbers), (film, why)
+
+
+def test_nothing_to_search_gets_a_short_message_and_no_passages(shipped_composer):
+    for junk in ("<script>alert(1)</script>", "!!! ??? ###", "qwxz vbnm"):
+        a = shipped_composer.ask(junk)
+        assert a.abstained and a.citations == [] and len(a.lead) < 200, a.lead
+
+
+def test_what_a_question_asks_for():
+    assert asked("who wrote the screenplay for Hope?").kind == "screenplay"
+    assert asked("Did Hope win anything at the Blue Dragon Film Awards?").kind == "awards"
+    assert asked("where did they shoot A Werewolf Boy?").kind == "location"
+    assert asked("inmate whose 15 years of good behaviour earns him 24 hours outside") is None
+    assert asked("which film is about a man who always lies?") is None
+    assert states("awards", "It won Best Film at the festival.") and not states("awards", "It stars Gong Yoo.")
+
+
+def test_a_closest_match_says_which_part_no_article_has(shipped_composer):
+    a = shipped_composer.ask("Which film is about a marathon runner who wins the Olympics?")
+    assert a.abstained and a.films == []
+    assert "don't mention *Olympics*" in a.lead and "closest match is **Marathon**" in a.lead
+    assert a.citations and a.citations[0].film == "Marathon"
+
+
+def test_a_long_casual_description_ending_in_what_was_it_called_is_answered(shipped_composer):
+    a = shipped_composer.ask("I watched this years ago and still can't get over it. It's set back when Japan ruled Korea, "
+                             "during the war, and a young teenage girl and a bunch of other girls get dragged off by "
+                             "soldiers and forced into, well, you know. What was it called?")
+    assert not a.abstained and a.films[0] == "Spirits’ Homecoming", a.lead
