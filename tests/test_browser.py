@@ -185,6 +185,9 @@ def test_rebuild_button_picks_up_a_new_article_without_restart(browser, own_serv
     chat.page.get_by_text("Index").first.click()
     chat.page.click("#filmchat-rebuild")
     chat.page.wait_for_function("document.body.innerText.includes('added: desert.txt')", timeout=60_000)
+    page = chat.page.inner_text("body")
+    assert "The index matches the corpus" in page and "does not match" not in page  # the status, brought up to date
+    assert chat.page.locator("#filmchat-rebuild-progress").count() == 1  # the progress bar has a place of its own
     assert chat.ask("which film is about a nomad guiding a caravan?").startswith("Dune Sea")
     chat.page.close()
 
@@ -221,4 +224,24 @@ def test_an_example_asks_when_clicked_and_the_cursor_returns_to_the_box(browser,
                                 timeout=10_000)
     outline = chat.page.evaluate("getComputedStyle(document.querySelector('#filmchat-question textarea')).outlineStyle")
     assert outline == "solid"  # the focus can be seen
+    chat.page.close()
+
+
+def test_open_the_source_shows_the_whole_section_with_the_cited_sentence_marked_in_view(browser, server):
+    chat = Chat(browser, server)
+    chat.page.set_viewport_size({"width": 1280, "height": 800})
+    chat.ask("which film is about a Korean adoptee?")
+    details = chat.page.locator("#filmchat-chat .message.bot details").first
+    details.locator("summary").click()
+    marked = details.locator("strong").first
+    marked.wait_for(timeout=10_000)
+    cited = chat.page.locator("#filmchat-chat .message.bot blockquote strong").first.inner_text()
+    assert marked.inner_text().strip() == cited.strip()  # the sentence the excerpt marks, marked where it stands
+    assert "Bates asked the U.S. military" in details.inner_text()  # and the rest of the section around it
+    chat.page.wait_for_timeout(300)
+    box = marked.bounding_box()
+    assert box and 0 <= box["y"] < 800  # scrolled into view
+    ARTIFACTS.mkdir(exist_ok=True)
+    chat.page.screenshot(path=str(ARTIFACTS / "opened-source.png"))
+    shutil.copyfile(ARTIFACTS / "opened-source.png", ROOT / "docs" / "opened-source.png")
     chat.page.close()

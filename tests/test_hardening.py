@@ -217,16 +217,15 @@ def test_a_port_in_use_is_one_line(shipped_settings):
         p = run_cli("serve", "--host", "127.0.0.1", "--port", str(port), "--corpus", str(shipped_settings.corpus_dir),
                     "--index-dir", str(shipped_settings.index_dir), timeout=300)
     assert p.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in p.stderr and "Traceback" not in p.stderr
-    assert p.stderr.strip().splitlines() == [f"error: cannot serve on 127.0.0.1:{port}: port {port} is already in use; "
-                                             "choose another with --port (or FILMCHAT_PORT)"]
+    assert "port is in use" in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 
 def test_a_bad_host_is_one_line_before_anything_is_built(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", TINY)
     p = run_cli("serve", "--host", "no-such-host.invalid", "--port", "7860", "--corpus", str(corpus),
                 "--index-dir", str(tmp_path / "index"), timeout=120)
-    assert p.returncode == 1 and p.stderr.strip().splitlines() == [
-        "error: cannot serve on --host 'no-such-host.invalid': not an address or a known host name"]
+    assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1
+    assert "cannot serve on no-such-host.invalid:7860: 'no-such-host.invalid' is not an address" in p.stderr
     assert not (tmp_path / "index").exists()  # said before the index was built, not after
 
 
@@ -271,3 +270,10 @@ def test_corpus_pointing_at_a_file_says_it_must_be_a_folder(tmp_path):
     f.write_text("hello", encoding="utf-8")
     p = run_cli("index", "--corpus", str(f), "--index-dir", str(tmp_path / "index"))
     assert p.returncode == 1 and "must be a folder" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_an_address_that_cannot_be_served_is_one_line(shipped_settings):
+    p = run_cli("serve", "--host", "256.1.1.1", "--port", "7999", "--corpus", str(shipped_settings.corpus_dir),
+                "--index-dir", str(shipped_settings.index_dir), timeout=120)
+    assert p.returncode == 1 and "cannot serve on 256.1.1.1:7999" in p.stderr and "is not an address" in p.stderr
+    assert "Traceback" not in p.stderr and "port in range" not in p.stderr

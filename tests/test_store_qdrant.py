@@ -61,6 +61,11 @@ def test_incremental_build_replaces_only_the_changed_files_points(qdrant_setting
     assert index_status(qdrant_settings).ok
     full = build_index(qdrant_settings, embedder, full=True)
     assert load_index(qdrant_settings).collection == full.directory.name != first.collection  # alias switched
+    client = store_qdrant.client_for(qdrant_settings)
+    names = lambda: {c.name for c in client.get_collections().collections}  # noqa: E731
+    assert first.collection in names()  # kept until the next full build: a running chat finishes on it
+    again = build_index(qdrant_settings, embedder, full=True)
+    assert names() == {full.directory.name, again.directory.name}
 
 
 def test_a_second_build_is_refused_while_one_holds_the_lock(qdrant_settings, embedder):

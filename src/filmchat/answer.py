@@ -80,8 +80,9 @@ class Answer:
     error: str | None = None  # set when the question could not be asked (empty, ...)
     card: list[tuple[str, str, list[int]]] = field(default_factory=list)  # film card rows: label, value, citation numbers
 
-    def markdown(self, sections: dict[int, str] | None = None) -> str:
-        """The answer, then each numbered source; with ``sections``, each source can expand to its whole section."""
+    def markdown(self, sections: dict[int, "Section"] | None = None) -> str:
+        """The answer, then each numbered source; with ``sections``, each source opens its whole section in the
+        article, the cited sentence marked where it stands."""
         lines = [self.lead]
         if self.card:
             lines.append("")
@@ -93,9 +94,9 @@ class Answer:
             where = f"{escape_md(c.film)} · " if c.film else ""
             lines.append(f"\n[{c.n}] {where}_{escape_md(c.title)}_ ({escape_md(c.file)})\n{excerpt_md(c)}")
             whole = (sections or {}).get(c.n)
-            if whole and whole != c.text:
-                lines.append(f"\n<details><summary>the whole section on {escape_md(c.film or c.title)}</summary>\n\n"
-                             f"{escape_md(whole)}\n\n</details>")
+            if whole and whole.text != c.text:
+                lines.append(f"\n<details><summary>open the source: the whole section on {escape_md(c.film or c.title)}"
+                             f"</summary>\n\n{marked_md(whole.text, whole.highlight)}\n\n</details>")
         return "\n".join(lines)
 
     def to_json(self, id: str | None = None) -> dict:
@@ -118,15 +119,26 @@ def escape_md(text: str) -> str:
     return _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
 
 
+def marked_md(t: str, highlight: tuple[int, int] | None) -> str:
+    """Text shown as text, the span ``highlight`` in bold (what the page marks like a highlighter)."""
+    if not highlight:
+        return escape_md(t)
+    a, b = highlight
+    return escape_md(t[:a]) + "**" + escape_md(t[a:b]).strip() + "**" + (" " if t[a:b].endswith(" ") else "") + escape_md(t[b:])
+
+
 def excerpt_md(c: Citation) -> str:
     """The passage as a markdown quote, the matched sentence in bold."""
-    t = c.text
-    if c.highlight:
-        a, b = c.highlight
-        body = escape_md(t[:a]) + "**" + escape_md(t[a:b]).strip() + "**" + (" " if t[a:b].endswith(" ") else "") + escape_md(t[b:])
-    else:
-        body = escape_md(t)
+    body = marked_md(c.text, c.highlight)
     return "\n".join("> " + line if line.strip() else ">" for line in body.split("\n"))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A citation's whole film section in its article, and where the cited sentence (or passage) is in it."""
+
+    text: str
+    highlight: tuple[int, int] | None
 
 
 # ---------------------------------------------------------------- composing
@@ -161,14 +173,21 @@ class Composer:
         """False once a rebuild (this process or another) switched the index it answers from."""
         return self.searcher.index.is_live()
 
-    def section_text(self, c: Citation) -> str:
-        """The whole film section a citation comes from, in that article (its passages in order)."""
+    def section(self, c: Citation) -> Section:
+        """The whole film section a citation comes from, in that article (its passages in order), with the cited
+        sentence (or, without one, the cited passage) located in it: what "open the source" shows."""
         if not c.film:
-            return c.text
+            return Section(c.text, c.highlight)
         key = self.searcher.catalog.key(c.film)
-        parts = [ch.text for i, ch in enumerate(self.searcher.index.chunks)
-                 if ch.file == c.file and self.searcher.chunk_film[i] == key]
-        return "\n\n".join(parts) or c.text
+        parts, at = [], None
+        for i, ch in enumerate(self.searcher.index.chunks):
+            if ch.file == c.file and self.searcher.chunk_film[i] == key:
+                offset = sum(len(p) + 2 for p in parts)
+                if ch.start == c.start and ch.end == c.end:
+                    a, b = c.highlight or (0, len(ch.text))
+                    at = (offset + a, offset + b)
+                parts.append(ch.text)
+        return Section("\n\n".join(parts), at) if parts else Section(c.text, c.highlight)
 
     def compose(self, r: SearchResult) -> Answer:
         q = r.query

@@ -62,6 +62,13 @@ def ray_session(workers: int, address: str | None = None):
         ray.init(address=address, runtime_env={"py_modules": [pkg]}, log_to_driver=False)
     else:
         ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    import logging
+
+    import ray.data
+
+    ray.data.DataContext.get_current().enable_progress_bars = False  # one summary line from the build is enough
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         yield ray
     finally:
@@ -82,7 +89,8 @@ def embed_with_ray(settings: Settings, chunks: list[Chunk], workers: int, shard_
     ds = ray.data.from_items([{"row": i, "text": texts[i]} for i in order], override_num_blocks=max(1, workers * 2))
     num_gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
     out = ds.map_batches(_Encode, fn_constructor_args=(settings.model, settings.backend), batch_size=BATCH,
-                         concurrency=workers, num_cpus=0 if num_gpus else 1, num_gpus=num_gpus, batch_format="numpy")
+                         compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=0 if num_gpus else 1,
+                         num_gpus=num_gpus, batch_format="numpy")
     own = shard_dir is None
     shard_dir = Path(shard_dir or tempfile.mkdtemp(prefix="vectors-", dir=Path(settings.index_dir)))
     try:
@@ -101,14 +109,18 @@ def embed_with_ray(settings: Settings, chunks: list[Chunk], workers: int, shard_
     return _split_by_file(chunks, rows, vecs)
 
 
-def ray_embedder(settings: Settings, workers: int, address: str | None = None) -> Callable[[list[Chunk]], dict[str, _Part]]:
-    """The ``embed`` hook of index.build_index: Ray starts only when the build has something to embed."""
+def ray_embedder(settings: Settings, workers: int, address: str | None = None,
+                 shard_dir: Path | None = None) -> Callable[[list[Chunk]], dict[str, _Part]]:
+    """The ``embed`` hook of index.build_index: Ray starts only when the build has something to embed.
+
+    The vector shards go to a temporary folder in the index folder, or are kept in ``shard_dir``.
+    """
     _ray()
     if workers < 1:
         raise IndexProblem(f"--workers must be 1 or more, not {workers}")
 
     def embed(chunks: list[Chunk]) -> dict[str, _Part]:
         with ray_session(workers, address):
-            return embed_with_ray(settings, chunks, workers)
+            return embed_with_ray(settings, chunks, workers, shard_dir)
 
     return embed

@@ -244,9 +244,30 @@ class Searcher:
             if self.catalog.match(name) and any(t.exact and t.span[1] - t.span[0] == len(words(name))
                                                 for t in self.catalog.match(name)):
                 continue
-            if not self.mentioned(tuple(words(name))):
+            if not self.mentioned_in_parts(tuple(words(name))):
                 out.append(name)
         return out
+
+    def mentioned_in_parts(self, phrase: tuple[str, ...]) -> bool:
+        """Whether a run of capitalised words is one name the articles have, or names written side by side
+        ("Orly Airport Martinique", "Nayoung Cho Doo Soon"): parts found as written, at least one of them longer
+        than a word (so "Lee Chang-dong" is not three everyday words that each occur somewhere)."""
+        if self.mentioned(phrase):
+            return True
+        n = len(phrase)
+        # best[i]: can the first i words be split into found parts, and does some part have several words
+        best: list[tuple[bool, bool]] = [(True, False)] + [(False, False)] * n
+        for end in range(1, n + 1):
+            for start in range(end):
+                reach, multi = best[start]
+                part = phrase[start:end]
+                if reach and (self.mentioned(part) if len(part) > 1 else self.written(part[0])):
+                    best[end] = (True, best[end][1] or multi or len(part) > 1)
+        return best[n] == (True, True)
+
+    def written(self, word: str) -> bool:
+        """Whether some passage has this word as written (not only its stem)."""
+        return any(f" {word} " in self.chunk_flat(i) for i in top_indices(self.index.lexical_scores(word), MENTION_CANDIDATES))
 
     def mentioned(self, phrase: tuple[str, ...]) -> bool:
         """Whether any passage (or article title) has these words in this order; one word, in any form."""

@@ -34,6 +34,7 @@ import atexit
 import dataclasses
 import json
 import os
+import re
 import socket
 import time
 import uuid
@@ -410,15 +411,20 @@ def _kind(kind: str):
 
 
 def _switch_alias(client, alias: str, new: str, old: str | None) -> None:
-    """Point the alias at the new collection in one request, then drop the old one."""
+    """Point the alias at the new collection in one request, then drop older builds.
+
+    The collection it named until now is kept until the next full build, so that a chat
+    still holding it answers until it sees the switch (QdrantIndex.is_live) and reloads.
+    """
     models = _models()
     ops = []
     if old is not None:
         ops.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=alias)))
     ops.append(models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name=new, alias_name=alias)))
     client.update_collection_aliases(change_aliases_operations=ops)
+    ours = re.compile(re.escape(alias) + r"-\d{8}-\d{6}-\d+-\d+")  # only collections this code named are removed
     for c in client.get_collections().collections:  # older builds, and what a killed build left
-        if c.name.startswith(f"{alias}-") and c.name not in (new, f"{alias}-build-lock"):
+        if ours.fullmatch(c.name) and c.name not in (new, old):
             client.delete_collection(c.name)
 
 

@@ -33,6 +33,14 @@ INTRO = (
 BUSY = "filmchat is busy answering other people right now — please ask again in a few seconds."
 # After an answer: scroll the chat to the start of the newest answer (not the end of its sources), on desktop and
 # phone alike, and give the keyboard back to the question box.
+# "Open the source": when a source's whole section opens, its cited sentence (marked) is scrolled into view.
+OPEN_SOURCE = """() => {
+  document.addEventListener('toggle', (e) => {
+    const d = e.target;
+    if (d.tagName === 'DETAILS' && d.open && d.closest('#filmchat-chat')) d.querySelector('strong')?.scrollIntoView({block: 'center'});
+  }, true);
+}"""
+
 SHOW_ANSWER = """() => {
   const bots = document.querySelectorAll('#filmchat-chat .message.bot');
   const last = bots[bots.length - 1];
@@ -46,7 +54,7 @@ CSS = """
 #filmchat-chat details { margin: .2em 0 .8em 0; font-size: .95em; }
 #filmchat-chat blockquote { margin: .3em 0; }
 /* the matched sentence in an excerpt: marked like a highlighter (offline, the bundled bold face lacks some capitals) */
-#filmchat-chat blockquote strong { font-weight: inherit; background: rgba(255, 200, 60, .35); border-radius: 2px; }
+#filmchat-chat blockquote strong, #filmchat-chat details strong { font-weight: inherit; background: rgba(255, 200, 60, .35); border-radius: 2px; }
 """
 
 
@@ -98,7 +106,7 @@ class ChatApp:
         try:
             composer = self.live_composer()
             a = composer.ask(question, history)  # a malformed request is answered with what is wrong
-            return a.markdown({c.n: composer.section_text(c) for c in a.citations})
+            return a.markdown({c.n: composer.section(c) for c in a.citations})
         except Exception as e:  # noqa: BLE001 - the chat must keep working; the log keeps the detail
             print(f"filmchat: error answering {str(question)[:80]!r}: {type(e).__name__}: {e}", file=sys.stderr)
             return "Sorry — something went wrong while answering. Please try again or rephrase the question."
@@ -195,7 +203,8 @@ def make_app(app: ChatApp, may_rebuild: bool = True):
             status = gr.Markdown(app.status)
             if may_rebuild:
                 rebuild_btn = gr.Button("Rebuild index", elem_id="filmchat-rebuild")
-                rebuild_btn.click(rebuild, outputs=status, api_name="rebuild")
+                progress_box = gr.Markdown("", elem_id="filmchat-rebuild-progress")  # the bar, apart from the status
+                rebuild_btn.click(rebuild, outputs=status, api_name="rebuild", show_progress_on=progress_box)
             else:  # no endpoint at all: nothing to call anonymously
                 gr.Markdown("Rebuilding is off: this chat is open to the network without a password. "
                             "Run `filmchat index` on the server, or serve with `--auth`.")
@@ -210,7 +219,7 @@ def make_app(app: ChatApp, may_rebuild: bool = True):
         new.click(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
         # the Chatbot's own trash button starts over too: the hidden questions would otherwise steer follow-ups
         chatbot.clear(new_chat, outputs=[chatbot, questions, saved, box], api_visibility="private")
-        demo.load(restore, saved, [chatbot, questions], api_visibility="private")
+        demo.load(restore, saved, [chatbot, questions], api_visibility="private").then(None, js=OPEN_SOURCE)
 
         # the API clients use (gradio_client): one question, earlier questions of the same chat
         def chat(message: str, history: list[str] | None = None) -> str:
@@ -227,6 +236,22 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_listen(host: str, port: int) -> None:
+    """One line and exit 1 when the chat cannot listen there: an unknown address, one this machine lacks, a port in use."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except OSError as e:
+        raise SystemExit(f"error: cannot serve on {host}:{port}: {host!r} is not an address ({e.strerror or e})") from None
+    with socket.socket(family, kind, proto) as s:
+        try:
+            s.bind(address)
+        except OSError as e:
+            why = "the port is in use (choose another with --port)" if e.errno == 98 else (e.strerror or str(e))
+            raise SystemExit(f"error: cannot serve on {host}:{port}: {why}") from None
 
 
 def rebuild_allowed(host: str, auth: tuple[str, str] | None) -> bool:
@@ -318,28 +343,6 @@ class RequestGuard:
         await send({"type": "http.response.body", "body": data})
 
 
-def check_can_listen(host: str, port: int) -> None:
-    """Bind host:port once before the index is built, so a wrong --host or a port in use is one accurate line.
-
-    Gradio alone reports both as "Cannot find empty port", and only after the index was (re)built.
-    """
-    import errno
-    import socket
-
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except (socket.gaierror, UnicodeError):
-        raise SystemExit(f"error: cannot serve on --host {host!r}: not an address or a known host name") from None
-    with socket.socket(family, kind, proto) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(address)
-        except OSError as e:
-            why = (f"port {port} is already in use; choose another with --port (or FILMCHAT_PORT)"
-                   if e.errno == errno.EADDRINUSE else f"{e.strerror or e}; check --host and --port")
-            raise SystemExit(f"error: cannot serve on {host}:{port}: {why}") from None
-
-
 def serve(settings: Settings, block: bool = True):
     """Build the index if needed, then serve the chat on settings.host:port (never a public share link).
 
@@ -350,7 +353,7 @@ def serve(settings: Settings, block: bool = True):
     from starlette.middleware import Middleware
 
     auth = auth_pair(settings.auth)
-    check_can_listen(settings.host, settings.port)
+    check_listen(settings.host, settings.port)  # before the model loads: a wrong address is said at once, alone
     may_rebuild = rebuild_allowed(settings.host, auth)
     if not is_loopback(settings.host) and auth is None:
         print(f"warning: serving on {settings.host} without a password: anyone who can reach this machine can use the "
