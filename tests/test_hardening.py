@@ -200,6 +200,13 @@ def test_an_oversized_request_is_refused_before_it_is_read(server):
     assert post_declared(server, "/gradio_api/queue/join", 20_000_000, b'{"data": ["x"') == 413
 
 
+def test_uploads_are_refused(server):
+    import httpx
+
+    r = httpx.post(server + "gradio_api/upload", files={"files": ("a.txt", b"hello")}, timeout=30)
+    assert r.status_code == 403 and "no uploads" in r.text
+
+
 def test_a_port_in_use_is_one_line(shipped_settings):
     import socket
 
@@ -210,7 +217,16 @@ def test_a_port_in_use_is_one_line(shipped_settings):
         p = run_cli("serve", "--host", "127.0.0.1", "--port", str(port), "--corpus", str(shipped_settings.corpus_dir),
                     "--index-dir", str(shipped_settings.index_dir), timeout=300)
     assert p.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in p.stderr and "Traceback" not in p.stderr
-    assert "port is in use" in p.stderr
+    assert "port is in use" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_host_is_one_line_before_anything_is_built(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", TINY)
+    p = run_cli("serve", "--host", "no-such-host.invalid", "--port", "7860", "--corpus", str(corpus),
+                "--index-dir", str(tmp_path / "index"), timeout=120)
+    assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1
+    assert "cannot serve on no-such-host.invalid:7860: 'no-such-host.invalid' is not an address" in p.stderr
+    assert not (tmp_path / "index").exists()  # said before the index was built, not after
 
 
 def test_a_queue_request_for_an_event_the_app_lacks_is_404_not_a_crash(server):

@@ -294,7 +294,7 @@ def password_check(pair: tuple[str, str]):
 
 class RequestGuard:
     """ASGI middleware in front of Gradio: a body over ``max_bytes`` is answered 413 and never read whole,
-    and a queue request for an event the app does not have is answered 404 (Gradio answered 500 and
+    an upload is refused (403), and a queue request for an event the app does not have is answered 404 (Gradio answered 500 and
     logged a traceback for ``fn_index: 999``)."""
 
     def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES, known=None):
@@ -303,6 +303,8 @@ class RequestGuard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if scope.get("method") == "POST" and scope.get("path", "").rstrip("/").endswith("/upload"):
+            return await self._answer(send, 403, "this chat takes no uploads")  # it has no upload component
         length = dict(scope.get("headers") or []).get(b"content-length", b"0")
         if not length.isdigit() or int(length) > self.max_bytes:
             return await self._answer(send, 413, f"request body over {self.max_bytes:,} bytes")
@@ -351,11 +353,11 @@ def serve(settings: Settings, block: bool = True):
     from starlette.middleware import Middleware
 
     auth = auth_pair(settings.auth)
+    check_listen(settings.host, settings.port)  # before the model loads: a wrong address is said at once, alone
     may_rebuild = rebuild_allowed(settings.host, auth)
     if not is_loopback(settings.host) and auth is None:
         print(f"warning: serving on {settings.host} without a password: anyone who can reach this machine can use the "
               "chat (rebuilding the index is turned off). Set --auth user:password (or FILMCHAT_AUTH).", file=sys.stderr)
-    check_listen(settings.host, settings.port)  # before the model loads: a wrong address is said at once
     composer = open_composer(settings, progress=sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
     demo = make_app(ChatApp(composer, settings), may_rebuild=may_rebuild)
     demo.queue(api_open=False, max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
