@@ -48,10 +48,10 @@ class Chat:
             self.page.wait_for_function(
                 f"""() => {{ const b = document.querySelectorAll('#filmchat-chat .message.bot');
                             return b.length > {before} && b[{before}].innerText.trim() !== ''
-                                   && !b[{before}].innerText.includes('Loading content'); }}""", timeout=60_000)
+                                   && !b[{before}].innerText.includes('Loading content'); }}""", timeout=120_000)
         except Exception as e:  # noqa: BLE001 - say what the page showed, so a failure can be understood
             box = self.page.input_value("#filmchat-question textarea")
-            raise AssertionError(f"no reply to {question!r} in 60 s; question box holds {box!r}; "
+            raise AssertionError(f"no reply to {question!r} in 120 s; question box holds {box!r}; "
                                  f"page ends with {self.page.inner_text('body')[-600:]!r}") from e
         return bots.nth(before).inner_text()
 
@@ -245,3 +245,21 @@ def test_open_the_source_shows_the_whole_section_with_the_cited_sentence_marked_
     chat.page.screenshot(path=str(ARTIFACTS / "opened-source.png"))
     shutil.copyfile(ARTIFACTS / "opened-source.png", ROOT / "docs" / "opened-source.png")
     chat.page.close()
+
+
+def test_the_answers_sources_come_right_after_it_in_tab_order(chat):
+    chat.ask("which film is about a Korean adoptee?")
+    chat.page.wait_for_selector("#filmchat-chat .message.bot details summary")
+    # the reply has landed once the keyboard is back in the box (then nothing moves the focus under the test)
+    chat.page.wait_for_function("document.activeElement === document.querySelector('#filmchat-question textarea')")
+    chat.page.focus("#filmchat-chat button[aria-label='Clear']")  # the first control of the chat
+    seen = []
+    for _ in range(12):
+        chat.page.keyboard.press("Tab")
+        seen.append(chat.page.evaluate("() => { const e = document.activeElement; return e.tagName === 'SUMMARY' ? 'source'"
+                                       " : e.closest('#filmchat-question') ? 'box' : e.tagName + ':'"
+                                       " + (e.getAttribute('aria-label') || e.innerText.slice(0, 30)); }"))
+        if seen[-1] == "box":
+            break
+    assert "source" in seen and "box" in seen and seen.index("source") < seen.index("box"), seen
+    assert seen.index("source") <= 2, seen  # right after the answer (at most its copy button before), not after every control
