@@ -114,3 +114,10 @@ def test_a_long_casual_description_ending_in_what_was_it_called_is_answered(ship
                              "during the war, and a young teenage girl and a bunch of other girls get dragged off by "
                              "soldiers and forced into, well, you know. What was it called?")
     assert not a.abstained and a.films[0] == "Spirits’ Homecoming", a.lead
+
+
+def test_a_known_name_alone_does_not_carry_an_answer(shipped_composer):
+    a = shipped_composer.ask("Which film stars Song Kang-ho as a taxi driver in Gwangju?")
+    assert a.abstained and a.films == [], a.lead  # Song Kang Ho is in The Attorney; no taxi driver is
+    b = shipped_composer.ask("Which film is based on Bae Hyung Jin?")
+    assert not b.abstained and b.films[0] == "Marathon"

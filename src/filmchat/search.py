@@ -484,6 +484,11 @@ class Searcher:
             conf |= {"dense": round(best_dense, 4), "coverage": round(cov, 4)}
         t = self.settings.abstain_threshold
         named = any(f" {n} " in self.chunk_flat(h.index) for h in top_hits for n in q.names)  # "House Resolution No. 121"
+        if named:  # a name found is not an answer by itself ("stars Song Kang-ho as a taxi driver"): the rest must be there
+            name_stems = {s for n in q.names for w in n.split() for s in (w, *stems(w))}
+            rest = [w for w in self.content_words(q) if w not in name_stems]
+            seen = set().union(*(self.chunk_terms(h.index) for h in top_hits))
+            named = not rest or sum(w in seen for w in rest) / len(rest) >= ANCHORED_COVERAGE
         return named or best_dense >= t or (cov >= WORDS_COVERAGE and best_dense >= t - WORDS_MARGIN)
 
 
