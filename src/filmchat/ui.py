@@ -42,9 +42,13 @@ OPEN_SOURCE = """() => {
 }"""
 
 SHOW_ANSWER = """() => {
-  const bots = document.querySelectorAll('#filmchat-chat .message.bot');
-  const last = bots[bots.length - 1];
-  if (last) last.scrollIntoView({block: 'start'});
+  // the new message may render a moment after the reply arrives (and the chat draws messages out of view
+  // lazily), so look again a few times rather than scroll to the one before it
+  const show = () => {
+    const bots = document.querySelectorAll('#filmchat-chat .message.bot');
+    bots[bots.length - 1]?.scrollIntoView({block: 'start'});
+  };
+  [0, 150, 400, 1000].forEach((ms) => setTimeout(show, ms));
   document.querySelector('#filmchat-question textarea')?.focus({preventScroll: true});
 }"""
 
