@@ -171,8 +171,7 @@ class Searcher:
         q.stray = frozenset(w for w in words(formal(text)) if w in self.catalog.ordinary_words and w not in used)
         if q.unknown:  # "Ode to My Father" is not *My Father*
             inside = [set(words(n)) for n in q.unknown]
-            q.titles = titles = [t for t in titles if not any(set(words(text))
-                                                          and set(t_words(text, t)) < n for n in inside)]
+            q.titles = titles = [t for t in titles if not any(set(t_words(text, t)) < n for n in inside)]
         if titles or q.unknown or not history:
             return q
         turns = self.conversation_films(list(history))
@@ -235,16 +234,15 @@ class Searcher:
         covered = {i for t in titles for i in range(*t.span)}
         out = []
         for name in dict.fromkeys(capitalised_runs(text) + quoted(text)):
-            nw = [w for w in words(name) if w not in CONNECTORS]
-            if not nw:
+            nw = words(name)
+            if all(w in CONNECTORS for w in nw):
                 continue
-            pos = find_words(q_words, words(name))
-            if pos is not None and set(range(pos, pos + len(words(name)))) <= covered:
+            pos = find_words(q_words, nw)
+            if pos is not None and set(range(pos, pos + len(nw))) <= covered:
                 continue  # a film title
-            if self.catalog.match(name) and any(t.exact and t.span[1] - t.span[0] == len(words(name))
-                                                for t in self.catalog.match(name)):
-                continue
-            if not self.mentioned_in_parts(tuple(words(name))):
+            if any(t.exact and t.span[1] - t.span[0] == len(nw) for t in self.catalog.match(name)):
+                continue  # the whole name is a title ("Miracle in Cell No. 7" written in quotes)
+            if not self.mentioned_in_parts(tuple(nw)):
                 out.append(name)
         return out
 
