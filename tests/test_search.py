@@ -1,4 +1,4 @@
-"""Hybrid retrieval, film ranking, near-duplicates, follow-ups and abstention, on tiny corpora with the real model."""
+"""Hybrid retrieval, film ranking, collapsed near-duplicates, follow-ups and abstention, on tiny corpora with the real model."""
 
 from __future__ import annotations
 

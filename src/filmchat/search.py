@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import META, Chunk
+from .dedup import near_duplicates
 from .embedding import Embedder
 from .films import FilmCatalog, TitleMatch
 from .index import Index
@@ -49,10 +50,6 @@ MENTION_CANDIDATES = 20  # best BM25 passages searched for a name as written (a 
 LEXICAL_WEIGHT = 0.2  # fused = best-sentence cosine + LEXICAL_WEIGHT * BM25 / max BM25 (measured in `filmchat eval`)
 TITLE_BOOST = 0.5  # in units of the best fused score: a named film outranks a merely similar one
 FUZZY_TITLE_SHARE = 0.8  # a misspelt or partial title ("miracle cell 7") lifts its film this share of an exact one
-# Near-duplicate passages (an article and its truncated copy): word 5-shingle Jaccard at least this, by MinHash
-# with this many permutations (copies in the shipped corpus measure >= 0.9; different films < 0.2)
-NEAR_DUPLICATE_JACCARD = 0.8
-MINHASH_PERMUTATIONS = 64
 FOLLOWUP_BOOST = 0.35
 INTRO_SHARE = 0.9  # a list question lifts every film of an article whose introduction matches
 NAME_BOOST = 0.4  # in units of the best fused score: a name in the question found as written ("Bae Hyung Jin")
@@ -146,7 +143,7 @@ class Searcher:
         self.settings = settings
         self.catalog = FilmCatalog(index.chunks)
         self.chunk_film = [self.catalog.key(c.film) for c in index.chunks]
-        self.duplicate_of = near_duplicates(index)
+        self.duplicate_of = near_duplicates(index.chunks)
         self.collapsed = sum(int(d != i) for i, d in enumerate(self.duplicate_of))
         self.intro_of = list_intros(index.chunks, self.chunk_film)
         self._plot_vector = None
@@ -591,40 +588,3 @@ def rank_films(hits: list[Hit], catalog: FilmCatalog) -> list[FilmScore]:
     films = [FilmScore(key, catalog.name(key), hs[0].score, tuple(hs)) for key, hs in by_film.items()]
     films.sort(key=lambda f: -f.score)
     return films
-
-
-def shingles(text: str, n: int = 5) -> set[str]:
-    ws = words(text)
-    return {" ".join(ws[i:i + n]) for i in range(max(1, len(ws) - n + 1))}
-
-
-def near_duplicates(index: Index, threshold: float = NEAR_DUPLICATE_JACCARD) -> list[int]:
-    """For each chunk, the chunk it duplicates (itself if none); the copy in the longer article is kept.
-
-    Candidates come from MinHash LSH over word 5-shingles (Jaccard >= threshold), so it
-    scales to large corpora and finds copies whatever the files are called.
-    """
-    from datasketch import MinHash, MinHashLSH
-
-    n = len(index.chunks)
-    canon = list(range(n))
-    if n < 2:
-        return canon
-    doc_len: dict[str, int] = {}
-    for c in index.chunks:
-        doc_len[c.file] = max(doc_len.get(c.file, 0), c.end)
-    lsh = MinHashLSH(threshold=threshold, num_perm=MINHASH_PERMUTATIONS)
-    hashes = []
-    for i, c in enumerate(index.chunks):
-        m = MinHash(num_perm=MINHASH_PERMUTATIONS)
-        m.update_batch([s.encode("utf-8") for s in shingles(c.text)])
-        hashes.append(m)
-        lsh.insert(i, m)
-    rank = sorted(range(n), key=lambda x: (-doc_len[index.chunks[x].file], index.chunks[x].file, x))
-    for i in rank:  # the preferred copies claim their duplicates first
-        if canon[i] != i:
-            continue
-        for j in lsh.query(hashes[i]):
-            if j != i and canon[j] == j and hashes[i].jaccard(hashes[j]) >= threshold:
-                canon[j] = i
-    return canon
