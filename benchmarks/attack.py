@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=12)
     args = ap.parse_args(argv)
 
-    from filmchat.answer import open_composer
+    from filmchat.lifecycle import open_composer
     from filmchat.embedding import Embedder
     from filmchat.index import IndexCorrupt, build_index, index_status, load_index
     from filmchat.settings import load_settings

@@ -65,7 +65,7 @@ def floor_for(backend: str):
 
 
 def bench_backend(backend: str, questions: list[dict], rounds: int, work: Path) -> dict:
-    from filmchat.answer import open_composer
+    from filmchat.lifecycle import open_composer
     from filmchat.embedding import Embedder
     from filmchat.index import build_index
     from filmchat.settings import load_settings

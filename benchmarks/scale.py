@@ -195,7 +195,7 @@ def bm25_run(texts: list[str], questions: list[str]) -> dict:
     import bm25s
 
     from filmchat.text import bm25_tokens
-    from filmchat.search import top_indices
+    from filmchat.ranking import top_indices
 
     gc.collect()
     before = rss_mb()

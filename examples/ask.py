@@ -5,7 +5,7 @@
 
 import sys
 
-from filmchat.answer import open_composer
+from filmchat.lifecycle import open_composer
 from filmchat.settings import load_settings
 
 composer = open_composer(load_settings())  # builds index/ on first run

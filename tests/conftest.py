@@ -35,7 +35,7 @@ def shipped_settings(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def shipped_composer(shipped_settings, embedder):
-    from filmchat.answer import open_composer
+    from filmchat.lifecycle import open_composer
 
     return open_composer(shipped_settings, embedder=embedder, log=lambda m: None)
 

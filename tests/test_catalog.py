@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from filmchat.answer import open_composer
+from filmchat.lifecycle import open_composer
 from filmchat.catalog import catalog_for, catalog_table, parse_date, parse_minutes
 from filmchat.settings import load_settings
 from filmchat.structured import parse

@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pytest
 
-from filmchat.answer import open_composer
+from filmchat.lifecycle import open_composer
 from filmchat.embedding import Embedder
 from filmchat.index import (BuildLock, IndexBusy, IndexCorrupt, IndexMismatch, build_index, index_status,
                             load_index)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from filmchat.answer import open_composer
-from filmchat.search import fuse, rrf
+from filmchat.lifecycle import open_composer
 from filmchat.settings import load_settings
 
 from conftest import write_corpus
@@ -15,20 +13,6 @@ from conftest import write_corpus
 @pytest.fixture()
 def composer(tiny_settings, embedder):
     return open_composer(tiny_settings, embedder=embedder, log=lambda m: None)
-
-
-def test_rrf_prefers_what_both_rankings_agree_on():
-    s = rrf([0, 1, 2], [2, 1, 3], 4)
-    assert s.argmax() in (1, 2) and s[1] > s[0] and s[3] > 0 and s[1] == pytest.approx(2 / 62)
-
-
-def test_score_mix_adds_scaled_bm25_to_cosine():
-    dense = np.array([0.50, 0.48, 0.10], dtype=np.float32)
-    lexical = np.array([0.0, 4.0, 8.0], dtype=np.float32)
-    mixed = fuse(dense, lexical, "mix")
-    assert mixed[1] > mixed[0]  # lexical support breaks a near tie
-    assert mixed[0] > mixed[2]  # but does not outweigh a clear meaning match
-    assert np.allclose(fuse(dense, np.zeros(3, np.float32), "mix"), dense)
 
 
 def test_dense_meaning_match_finds_the_film(composer):

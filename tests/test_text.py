@@ -37,3 +37,11 @@ def test_formal_puts_a_casual_question_in_the_articles_register():
     assert formal("whats the film where the dad didnt do it") == "what is the film where the father did not do it"
     assert formal("my bro and his kids") == "my brother and his children"
     assert formal("don't change what has an apostrophe, nor Dadaism") == "don't change what has an apostrophe, nor Dadaism"
+
+
+def test_content_words_drop_question_words_short_words_and_repeats():
+    from filmchat.text import content_words
+
+    assert content_words("Which film is about a boxer and a blind woman, a boxer?") == ["boxer", "blind", "woman"]
+    assert content_words("who is it about, Ok?", shortest=3) == []
+    assert content_words("a man who always lies", drop={"always"}) == ["man", "lies"]

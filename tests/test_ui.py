@@ -59,7 +59,7 @@ def test_loopback_detection_and_auth_parsing():
 def test_the_chat_answers_from_an_index_rebuilt_by_another_process(tiny_settings, embedder, capsys):
     from conftest import write_corpus
 
-    from filmchat.answer import open_composer
+    from filmchat.lifecycle import open_composer
     from filmchat.index import build_index
     from filmchat.ui import ChatApp
 
@@ -74,7 +74,7 @@ def test_the_chat_answers_from_an_index_rebuilt_by_another_process(tiny_settings
 
 
 def test_an_index_on_disk_that_cannot_be_loaded_leaves_the_loaded_one_answering(tiny_settings, embedder, capsys):
-    from filmchat.answer import open_composer
+    from filmchat.lifecycle import open_composer
     from filmchat.ui import ChatApp
 
     app = ChatApp(open_composer(tiny_settings, embedder=embedder, log=lambda m: None), tiny_settings)

@@ -8,16 +8,18 @@ question text is always shown as text, never as HTML or live links.
 
 from __future__ import annotations
 
-import html
 import re
-from dataclasses import dataclass, field
 
 from .chunking import Chunk, sentence_spans
 from .facts import FACT_KINDS, Fact, fact_kind, facts_in, merge_values
 from .grounding import MISSING, asked, states
-from .search import Hit, SearchResult, Searcher, has_name
+from .mentions import has_name
+from .question import content_stems
+from .ranking import Hit
+from .render import Answer, Citation, Section, escape_md, listing
+from .search import SearchResult, Searcher
 from .structured import answer_structured
-from .text import QUESTION_WORDS, formal, is_ordinary, words
+from .text import QUESTION_WORDS, content_words, formal, is_ordinary, words
 from .validate import BadRequest, checked
 
 MANY_SHARE = 0.6  # a "which films" answer lists the films scoring within this share of the best
@@ -48,101 +50,6 @@ CARD = re.compile(r"^\s*(tell me (more )?about|what (do you know|can you tell me
                   r" (on|about)|describe|summari[sz]e)\b", re.I)
 
 
-@dataclass
-class Citation:
-    """One cited passage: exact offsets into its file, and the sentence to highlight."""
-
-    n: int
-    file: str
-    start: int
-    end: int
-    text: str
-    film: str | None
-    title: str
-    score: float
-    highlight: tuple[int, int] | None = None  # offsets within ``text``
-
-    def to_json(self) -> dict:
-        return {"file": self.file, "start": self.start, "end": self.end, "text": self.text,
-                "film": self.film, "score": round(self.score, 4), "title": self.title}
-
-
-@dataclass
-class Answer:
-    """What the chat shows and ``ask --json`` prints."""
-
-    question: str
-    text: str  # markdown: the answer line(s), then the numbered sources
-    films: list[str]
-    citations: list[Citation]
-    abstained: bool
-    lead: str = ""  # the first sentence alone (markdown)
-    error: str | None = None  # set when the question could not be asked (empty, ...)
-    card: list[tuple[str, str, list[int]]] = field(default_factory=list)  # film card rows: label, value, citation numbers
-
-    def markdown(self, sections: dict[int, "Section"] | None = None) -> str:
-        """The answer, then each numbered source; with ``sections``, each source opens its whole section in the
-        article, the cited sentence marked where it stands."""
-        lines = [self.lead]
-        if self.card:
-            lines.append("")
-            lines += [f"- **{label}:** {escape_md(value)} " + "".join(f"[{n}]" for n in nums)
-                      for label, value, nums in self.card]
-        if self.citations:
-            lines.append("\n**Sources**" if not self.abstained else "\n**Closest matches**")
-        for c in self.citations:
-            where = f"{escape_md(c.film)} · " if c.film else ""
-            lines.append(f"\n[{c.n}] {where}_{escape_md(c.title)}_ ({escape_md(c.file)})\n{excerpt_md(c)}")
-            whole = (sections or {}).get(c.n)
-            if whole and whole.text != c.text:
-                lines.append(f"\n<details><summary>open the source: the whole section on {escape_md(c.film or c.title)}"
-                             f"</summary>\n\n{marked_md(whole.text, whole.highlight)}\n\n</details>")
-        return "\n".join(lines)
-
-    def to_json(self, id: str | None = None) -> dict:
-        out = {"question": self.question, "answer": self.text, "abstained": self.abstained,
-               "films": self.films, "citations": [c.to_json() for c in self.citations]}
-        if self.error:
-            out["error"] = self.error
-        return ({"id": id} | out) if id is not None else out
-
-
-# ---------------------------------------------------------------- escaping
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-_AUTOLINK = re.compile(r":(?=//)|@|(?<=\bwww)\.", re.I)  # what GitHub-flavoured markdown turns into links
-
-
-def escape_md(text: str) -> str:
-    """Text shown as text: HTML entities for <>&, a backslash before every markdown mark and bare-URL/e-mail mark."""
-    text = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-    return _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
-
-
-def marked_md(t: str, highlight: tuple[int, int] | None) -> str:
-    """Text shown as text, the span ``highlight`` in bold (what the page marks like a highlighter)."""
-    if not highlight:
-        return escape_md(t)
-    a, b = highlight
-    return escape_md(t[:a]) + "**" + escape_md(t[a:b]).strip() + "**" + (" " if t[a:b].endswith(" ") else "") + escape_md(t[b:])
-
-
-def excerpt_md(c: Citation) -> str:
-    """The passage as a markdown quote, the matched sentence in bold."""
-    body = marked_md(c.text, c.highlight)
-    return "\n".join("> " + line if line.strip() else ">" for line in body.split("\n"))
-
-
-@dataclass(frozen=True)
-class Section:
-    """A citation's whole film section in its article, and where the cited sentence (or passage) is in it."""
-
-    text: str
-    highlight: tuple[int, int] | None
-
-
-# ---------------------------------------------------------------- composing
-
 def empty_answer(question: str) -> Answer:
     text = "Please type a question about the films in the articles."
     return Answer(question, text, [], [], True, lead=text, error="empty question")
@@ -168,6 +75,11 @@ class Composer:
             return empty_answer(question)
         history = [h for h in request.history if h.strip()][-HISTORY_TURNS:]
         return self.compose(self.searcher.search(question, history))
+
+    def use_settings(self, settings) -> None:
+        """Answer with other thresholds from now on (`filmchat eval` tries several)."""
+        self.settings = settings
+        self.searcher.use_settings(settings)
 
     def is_live(self) -> bool:
         """False once a rebuild (this process or another) switched the index it answers from."""
@@ -232,7 +144,7 @@ class Composer:
         q = r.query
         if not q.named or q.plural:
             return False
-        return bool(CARD.search(q.text)) or not self.searcher.content_words(q)
+        return bool(CARD.search(q.text)) or not content_stems(q)
 
     # -- citations
     def _citations(self, hits: list[Hit], sentences: dict[int, tuple[int, int]] | None = None,
@@ -243,7 +155,7 @@ class Composer:
                 continue
             seen.add(h.index)
             c = h.chunk
-            out.append(Citation(len(out) + 1, c.file, c.start, c.end, c.text, self._name(h), c.title,
+            out.append(Citation(len(out) + 1, c.text, self._name(h), c.title, c.file, c.start, c.end,
                                 h.score, (sentences or {}).get(h.index)))
             if len(out) >= (limit or self.settings.citations):
                 break
@@ -254,7 +166,7 @@ class Composer:
 
     def _sentences(self, question: str, hits: list[Hit]) -> dict[int, tuple[int, int]]:
         """The sentence to highlight in each hit: the one dense search matched, else the one sharing most words."""
-        qwords = set(words(question)) - QUESTION_WORDS
+        qwords = set(content_words(question, shortest=1))
         out = {}
         for h in hits:
             if h.sentence:
@@ -317,7 +229,7 @@ class Composer:
         top = r.films[0].score
         vouched = r.vouched
         chosen = [f for f in r.films if f.score >= MANY_SHARE * top
-                  and (f.key in vouched or self.searcher.listed(r.query, f))][:MANY_LIMIT]
+                  and (f.key in vouched or self.searcher.judge.listed(r.query, f))][:MANY_LIMIT]
         if not chosen:
             return self._abstain(r, note)
         hits = ([r.intro] if r.intro else []) + [f.hits[0] for f in chosen]
@@ -333,9 +245,9 @@ class Composer:
     def _abstain(self, r: SearchResult, note: str, missing: str | None = None) -> Answer:
         reason = r.confidence.get("reason", "")
         untagged = re.sub(r"<[^>]*>", " ", r.query.text)  # "<script>alert(1)</script>" asks about no script
-        plain = [w for w in dict.fromkeys(words(untagged)) if w not in QUESTION_WORDS and len(w) > 2 and is_ordinary(w)]
+        plain = [w for w in content_words(untagged, shortest=3) if is_ordinary(w)]
         if reason == "nothing" and plain:  # "which film is about a robot?": real words, in no article
-            return self._finish(r, f"The articles don't say: no article mentions {_listing(plain)}.", [], [],
+            return self._finish(r, f"The articles don't say: no article mentions {listing(plain)}.", [], [],
                                 abstained=True, note=note)
         unclear = UNCLEAR.get(reason)
         if unclear:  # nothing to search for: say what to ask instead of showing unrelated passages
@@ -372,17 +284,17 @@ class Composer:
         """Which part of the question the articles lack: words no article has, or words the closest film's
         passages lack ("The closest match, **Marathon** [1], says nothing of *olympics*.")."""
         q = r.query
-        asked_words = [w for w in dict.fromkeys(words(q.text)) if w not in QUESTION_WORDS and w not in q.stray and len(w) > 2]
-        absent = [w for w in asked_words if not any(self.searcher.mentioned((v,)) for v in {w, *words(formal(w))})]
+        asked_words = content_words(q.text, shortest=3, drop=q.stray)
+        absent = [w for w in asked_words if not any(self.searcher.mentions.mentioned((v,)) for v in {w, *words(formal(w))})]
         if absent:
-            return f"No article mentions {_listing(absent)}; the closest passages are below."
+            return f"No article mentions {listing(absent)}; the closest passages are below."
         if r.films:
             seen = set()
             for h in r.films[0].hits[:3]:
                 seen |= set(words(h.chunk.text))
             lacking = [w for w in asked_words if w not in seen]
             if lacking:
-                return (f"The closest match, **{escape_md(r.films[0].name)}** [1], says nothing of {_listing(lacking)}; "
+                return (f"The closest match, **{escape_md(r.films[0].name)}** [1], says nothing of {listing(lacking)}; "
                         "the closest passages are below.")
         return "I found no passage that answers this; the closest passages are below."
 
@@ -475,18 +387,10 @@ class Composer:
         if not matches:
             return None
         keys = sorted(matches, key=lambda k: rank.get(k, len(rank)))
-        score = r.films[0].score if r.films else 1.0
         hits, sentences, items = [], {}, []
-        for key in keys:
-            nums = []
-            for f in matches[key]:
-                h = self._hit_for(r, f.chunk, score)
-                if h not in hits:
-                    hits.append(h)
-                    sentences[h.index] = (f.start - f.chunk.start, f.end - f.chunk.start)
-                if hits.index(h) < self.settings.citations:
-                    nums.append(hits.index(h) + 1)
-            items.append(f"**{escape_md(catalog.name(key))}** " + "".join(f"[{n}]" for n in sorted(set(nums))))
+        for key in keys:  # every film cites its value; numbers past the citations shown are left out
+            nums = [n for n in self.cite_facts(r, matches[key], hits, sentences) if n <= self.settings.citations]
+            items.append(f"**{escape_md(catalog.name(key))}** " + "".join(f"[{n}]" for n in nums))
         lead = f"{len(keys)} film{'s' if len(keys) != 1 else ''} match: " + ", ".join(i.strip() for i in items) + "."
         names = [catalog.name(k) for k in keys]
         return self._finish(r, lead, names + [n for n in self._ranked_names(r) if n not in names], hits, note=note,
@@ -515,64 +419,3 @@ class Composer:
         lead = f"**{escape_md(name)}** — discussed in {len(firsts)} article{'s' if len(firsts) != 1 else ''}."
         return self._finish(r, lead, [name] + [n for n in self._ranked_names(r) if n != name], hits, note=note,
                             sentences=sentences, card=rows)
-
-
-def _listing(ws: list[str], most: int = 4) -> str:
-    """*a*, *b* and *c* (at most ``most`` of them)."""
-    ws = [f"*{escape_md(w)}*" for w in ws[:most]]
-    return ws[0] if len(ws) == 1 else ", ".join(ws[:-1]) + " or " + ws[-1]
-
-
-def open_composer(settings, embedder=None, build: bool = True, progress: bool = False, log=print) -> Composer:
-    """Model + index + searcher, ready to answer.
-
-    With ``build``, a missing, stale or corrupt index is (re)built first (the corpus
-    must be there); an index built with another model or chunking is refused with the
-    command that fixes it, rather than answering nonsense.
-    """
-    from .corpus import CorpusError, read_corpus
-    from .embedding import Embedder
-    from .index import build_index, index_status, load_index
-    from .store import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, IndexUnwritable
-
-    embedder = embedder or Embedder(settings.model, settings.backend)
-    if not build:
-        return Composer(Searcher(load_index(settings), embedder, settings))
-    held: Exception | None = None  # why the index could not be brought up to date (the current one answers)
-    try:
-        status = index_status(settings)
-    except CorpusError as e:  # the corpus is gone or unreadable: an intact index still answers
-        status, held = None, e
-    if status is not None and status.mismatch:
-        raise IndexMismatch("; ".join(status.messages))
-    if status is not None and not status.ok:
-        try:
-            read_corpus(settings.corpus_dir, settings.max_file_mb)  # no corpus: that is the error to report
-            log(f"{status.messages[0].split(';')[0]}: building the index of {settings.corpus_dir} now")
-            log(build_index(settings, embedder, progress=progress).summary())
-        except IndexBusy as e:  # another process is rebuilding: the current index answers meanwhile
-            held = e
-        except CorpusError as e:  # the corpus is gone or unreadable: an intact index still answers
-            held = e
-        except OSError as e:  # a read-only or full index folder: an intact index still answers
-            held = IndexUnwritable(f"cannot write the index in {settings.index_dir} ({e.strerror or e})")
-        except IndexUnwritable as e:  # the same, found while writing the new build (a disk that filled up)
-            held = e
-    try:
-        index = load_index(settings)
-    except IndexProblem as e:
-        if held:  # nothing to answer from: say why it could not be built
-            raise held from None
-        if not isinstance(e, IndexCorrupt):
-            raise
-        log(f"{e}: rebuilding from the corpus")
-        try:
-            log(build_index(settings, embedder, full=True, progress=progress).summary())
-        except OSError as err:
-            raise IndexUnwritable(f"cannot write the index in {settings.index_dir} ({err.strerror or err})") from None
-        index = load_index(settings)
-    if isinstance(held, IndexBusy):
-        log("another `filmchat index` is rebuilding this index: answering from the current one meanwhile")
-    elif held:
-        log(f"warning: {held}; answering from the last index built")
-    return Composer(Searcher(index, embedder, settings))

@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
-from .index import IndexProblem, _Part, _split_by_file, sentence_rows
+from .index import _Part, _split_by_file, sentence_rows
 from .settings import Settings
+from .store import IndexProblem, require
 
 BATCH = 64  # sentences per encoder call, as index._embed: larger batches pad more on 2 cores
 
@@ -42,11 +43,9 @@ class _Encode:
 
 
 def _ray():
-    try:
-        import ray
-        import ray.data  # noqa: F401 - needs pyarrow: the ray[data] extra
-    except ImportError as e:
-        raise IndexProblem("--workers and --ray need Ray Data: pip install 'filmchat[ray]'") from e
+    require("ray.data", "--workers and --ray need Ray Data: pip install 'filmchat[ray]'")  # needs pyarrow: ray[data]
+    import ray
+
     return ray
 
 

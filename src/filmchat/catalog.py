@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from .chunking import Chunk
 from .facts import Fact, catalog_facts_in, merge_values, sentence_around
-from .films import FilmCatalog, words
+from .films import FilmCatalog
+from .text import words
 
 KINDS = ("release", "duration", "director", "cast", "true_story", "country")
 LABELS = {"release": "Released", "duration": "Runtime", "director": "Director", "cast": "Cast",
@@ -99,7 +100,7 @@ def catalog_for(searcher) -> Catalog:
 
 def build_catalog(chunks: list[Chunk], films: FilmCatalog, duplicate_of: list[int]) -> Catalog:
     """Every film's stated values from the passages that are not near-duplicate copies."""
-    from .search import list_intros
+    from .ranking import list_intros
 
     chunk_film = [films.key(c.film) for c in chunks]
     facts: dict[str, list[Fact]] = {k: [] for k in sorted(films.names, key=lambda k: films.chunk_ids[k][0])}

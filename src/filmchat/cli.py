@@ -118,7 +118,7 @@ def ask(settings: Settings, question: str | None, history: tuple[str, ...], as_j
       filmchat ask "who directed it?" --history "which film is about a Korean adoptee?"
       filmchat ask --json --batch questions.jsonl > answers.jsonl
     """
-    from .answer import open_composer
+    from .lifecycle import open_composer
 
     if batch is None and (question is None or not question.strip()):
         raise UserError("error: the question is empty; ask something like: filmchat ask \"who directed Hope?\"")
@@ -180,7 +180,7 @@ def films(settings: Settings, as_json: bool, as_csv: bool):
     Built from the index (built first if it is missing or out of date). Values the articles
     disagree on are all listed, each with its own source; "-" means no article states it.
     """
-    from .answer import open_composer
+    from .lifecycle import open_composer
     from .catalog import catalog_table
 
     composer = open_composer(settings, log=lambda m: click.echo(m, err=True))

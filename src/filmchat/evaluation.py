@@ -65,7 +65,7 @@ def baseline_systems(settings: Settings, embedder, index) -> list[System]:
     from .corpus import read_corpus
     from .films import FilmCatalog
     from .text import bm25_tokens
-    from .search import rrf, top_indices
+    from .ranking import rrf, top_indices
 
     docs, _ = read_corpus(settings.corpus_dir, settings.max_file_mb)
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
@@ -156,20 +156,20 @@ def abstention_curve(composer, gold: list[dict], thresholds) -> list[dict]:
     rows, original = [], composer.settings
     try:
         for t in thresholds:
-            composer.searcher.settings = composer.settings = original.replace(abstain_threshold=float(t))
+            composer.use_settings(original.replace(abstain_threshold=float(t)))
             preds = [composer.ask(g["question"], g.get("history") or []).to_json() for g in gold]
             m = score(gold, preds, {})
             rows.append({"threshold": round(float(t), 3), "abstain_on_unanswerable": m.get("abstain_on_unanswerable"),
                          "answered_when_answerable": m.get("answered_when_answerable")})
     finally:
-        composer.searcher.settings = composer.settings = original
+        composer.use_settings(original)
     return rows
 
 
 def run_eval(settings: Settings, questions: Path | list[Path], baselines: bool = False, curve: bool = True,
              cv: int = 0, log=print) -> dict:
     """Figures for each question set (and all together), what went wrong, and with ``cv`` the out-of-fold figures."""
-    from .answer import open_composer
+    from .lifecycle import open_composer
 
     paths = [questions] if isinstance(questions, (str, Path)) else list(questions)
     sets = {Path(p).stem: load_questions(p) for p in paths}
@@ -250,14 +250,12 @@ def cross_validate(composer, sets: dict[str, list[dict]], texts: dict[str, str],
     answers = []
     try:
         for n, combo in enumerate(combos, 1):
-            composer.searcher.settings = composer.settings = original.replace(**combo)
-            composer.searcher.reset_caches()
+            composer.use_settings(original.replace(**combo))
             answers.append([composer.ask(g["question"], g.get("history") or []).to_json() for g in gold])
             if n % 10 == 0:
                 log(f"cross-validation: {n}/{len(combos)} settings answered")
     finally:
-        composer.searcher.settings = composer.settings = original
-        composer.searcher.reset_caches()
+        composer.use_settings(original)
     utility = np.array([[UTILITY[outcome(g, p)] for g, p in zip(gold, preds)] for preds in answers])
     fold = np.zeros(len(gold), dtype=int)
     rng = random.Random(seed)

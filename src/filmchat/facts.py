@@ -60,19 +60,23 @@ def fact_kind(question: str) -> str | None:
     return None
 
 
-def facts_in(chunk: Chunk) -> list[Fact]:
-    """Metadata lines ("Director: …") and stated facts in prose ("released in 2005")."""
-    out = []
+def meta_lines(chunk: Chunk):
+    """Each metadata line of a passage ("Director: Lee Han"): its label in lower case, its value, and where
+    the line is in the file."""
     pos = 0
     for line in chunk.text.split("\n"):
         m = META.match(line)
         if m and len(line) <= 150:
-            key, value = m.group(1).strip().lower(), m.group(2).strip().strip("\u00a0 ")
-            for kind, (_, keys, _) in FACT_KINDS.items():
-                if key in keys and value:
-                    s = chunk.start + pos
-                    out.append(Fact(kind, value, chunk, s, s + len(line)))
+            value = m.group(2).strip().strip("\u00a0 ")
+            if value:
+                yield m.group(1).strip().lower(), value, chunk.start + pos, chunk.start + pos + len(line)
         pos += len(line) + 1
+
+
+def facts_in(chunk: Chunk) -> list[Fact]:
+    """Metadata lines ("Director: …") and stated facts in prose ("released in 2005")."""
+    out = [Fact(kind, value, chunk, start, end) for key, value, start, end in meta_lines(chunk)
+           for kind, (_, keys, _) in FACT_KINDS.items() if key in keys]
     for kind, (_, _, prose) in FACT_KINDS.items():
         for pattern in prose:
             for m in pattern.finditer(chunk.text):
@@ -84,16 +88,8 @@ def facts_in(chunk: Chunk) -> list[Fact]:
 
 def catalog_facts_in(chunk: Chunk) -> list[Fact]:
     """``facts_in`` plus what only the catalog lists: "based on a true story" / a real case, country of origin."""
-    out = facts_in(chunk)
-    pos = 0
-    for line in chunk.text.split("\n"):
-        m = META.match(line)
-        if m and len(line) <= 150:
-            key, value = m.group(1).strip().lower(), m.group(2).strip().strip("\u00a0 ")
-            for kind, (keys, _) in CATALOG_KINDS.items():
-                if key in keys and value:
-                    out.append(Fact(kind, value, chunk, chunk.start + pos, chunk.start + pos + len(line)))
-        pos += len(line) + 1
+    out = facts_in(chunk) + [Fact(kind, value, chunk, start, end) for key, value, start, end in meta_lines(chunk)
+                             for kind, (keys, _) in CATALOG_KINDS.items() if key in keys]
     for kind, (_, prose) in CATALOG_KINDS.items():
         for pattern in prose:
             m = pattern.search(chunk.text)

@@ -7,7 +7,6 @@ corpus discusses, and finds their titles in a question, exactly or fuzzily
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 

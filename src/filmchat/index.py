@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .chunking import CHUNKER_VERSION, Chunk, chunk_corpus, sentence_spans
+from .chunking import CHUNKER_VERSION, META, Chunk, chunk_corpus, sentence_spans
 from .corpus import CorpusError, Skipped, read_corpus, scan_corpus, show_path
 from .embedding import Embedder
 from .settings import Settings
@@ -106,6 +106,16 @@ class Index:
     def unit_span(self, u: int) -> tuple[int, int]:
         return int(self.units[u, 1]), int(self.units[u, 2])
 
+    def units_of(self, chunk: int) -> range:
+        """Rows of ``units`` (sentence vectors) that belong to one chunk; builds store them in chunk order."""
+        col = self.units[:, 0]
+        return range(int(np.searchsorted(col, chunk, "left")), int(np.searchsorted(col, chunk, "right")))
+
+    def prose_units(self, chunk: int) -> list[int]:
+        """Rows of ``units`` for a passage's sentences, without its metadata lines ("Director: …")."""
+        text = self.chunks[chunk].text
+        return [u for u in self.units_of(chunk) if not META.match(text[self.units[u, 1]:self.units[u, 2]])]
+
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (0 where no term matches)."""
         tokens = self.query_tokens(query)
@@ -143,6 +153,14 @@ def pipeline_fingerprint() -> str:
     every index; tests/test_chunking.py fails when chunk output changes without a bump.
     """
     return f"chunker-{CHUNKER_VERSION}"
+
+
+def check_manifest(manifest: dict, settings: Settings, where, check_settings: bool = True) -> None:
+    """Refuse an index this filmchat cannot read, or one built with another model or chunking (any store)."""
+    if manifest.get("format") != FORMAT:
+        raise IndexMismatch(f"index in {where} has format {manifest.get('format')}, this filmchat reads {FORMAT}; {REBUILD}")
+    if check_settings and (diff := _mismatches(manifest, settings)):
+        raise IndexMismatch(f"index was built differently ({', '.join(diff)}); {REBUILD_FOR}")
 
 
 def _outdated(manifest: dict) -> str:
@@ -253,22 +271,23 @@ def _split_by_file(chunks: list[Chunk], units: np.ndarray, vectors: np.ndarray, 
     return parts
 
 
-def _previous(settings: Settings) -> tuple[Path | None, dict, str]:
-    """The live build and its manifest, and why its chunks cannot be reused ('' when they can).
+def reusable(read_live: Callable[[], tuple | None], settings: Settings, verify=None) -> tuple[object | None, dict, str]:
+    """The live build and its manifest (as ``read_live`` finds them, in any store), and why its chunks cannot be
+    reused ('' when they can): another model or chunking, an older format, or (with ``verify``) a failed check.
 
     Reads only the manifest and checksums: an unchanged corpus needs nothing more.
     """
     try:
-        live = _live(Path(settings.index_dir))
+        live = read_live()
     except IndexProblem as e:
         return None, {}, str(e).split("; rebuild")[0]
     if live is None:
         return None, {}, ""
     build, manifest = live
     why = "; ".join(_mismatches(manifest, settings)) or _outdated(manifest)
-    if not why:
+    if not why and verify:
         try:
-            _verify(build, manifest)
+            verify(build, manifest)
         except IndexProblem as e:
             why = str(e).split("; rebuild")[0]
     return build, manifest, why
@@ -390,7 +409,7 @@ class _FolderTarget:
             yield
 
     def previous(self) -> tuple[Path | None, dict, str]:
-        return _previous(self.settings)
+        return reusable(lambda: _live(Path(self.settings.index_dir)), self.settings, _verify)
 
     def read_parts(self, build: Path, keep: set[str]) -> dict[str, _Part]:
         return _read_parts(build, keep)
@@ -511,10 +530,7 @@ def _load(build: Path, manifest: dict, settings: Settings, check_settings: bool)
     import bm25s
     import faiss
 
-    if manifest.get("format") != FORMAT:
-        raise IndexMismatch(f"index in {build} has format {manifest.get('format')}, this filmchat reads {FORMAT}; {REBUILD}")
-    if check_settings and (diff := _mismatches(manifest, settings)):
-        raise IndexMismatch(f"index was built differently ({', '.join(diff)}); {REBUILD_FOR}")
+    check_manifest(manifest, settings, build, check_settings)
     _verify(build, manifest)
     try:
         chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]

@@ -24,18 +24,17 @@ def supports(citation: str, quote: str) -> bool:
     a, b = norm_text(citation), norm_text(quote)
     if not a or not b:
         return False
-    if b in a or (len(a) >= 40 and a in b):
-        return True
-    m = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-    return m.size >= min(40, len(b))
+    return b in a or (len(a) >= 40 and a in b) or longest_run(a, b) >= min(40, len(b))
 
 
 def near_duplicate(a: str, b: str) -> bool:
     a, b = norm_text(a), norm_text(b)
-    if not a or not b:
-        return False
-    m = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-    return m.size >= 0.8 * min(len(a), len(b))
+    return bool(a and b) and longest_run(a, b) >= 0.8 * min(len(a), len(b))
+
+
+def longest_run(a: str, b: str) -> int:
+    """Length of the longest run of characters the two texts share."""
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
 
 
 def score(gold: list[dict], pred: list[dict], texts: dict[str, str]) -> dict[str, float]:

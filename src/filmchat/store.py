@@ -59,6 +59,16 @@ class IndexUnwritable(IndexProblem):
 
 # ---------------------------------------------------------------- small file helpers
 
+def require(module: str, install: str):
+    """An optional dependency, or an IndexProblem saying how to install it (``install``)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise IndexProblem(install) from e
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -46,10 +46,10 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
-from .index import (FORMAT, REBUILD, REBUILD_FOR, BuildReport, Index, IndexBusy, IndexCorrupt, IndexMismatch,
-                    IndexMissing, IndexProblem, Status, _mismatches, _outdated, _versions,
-                    pipeline_fingerprint, settings_fingerprint, status_of)
+from .index import (FORMAT, REBUILD, BuildReport, Index, IndexBusy, IndexCorrupt, IndexMissing, IndexProblem, Status,
+                    _versions, check_manifest, pipeline_fingerprint, reusable, settings_fingerprint, status_of)
 from .settings import Settings
+from .store import require
 from .text import _stemmer, bm25_tokens
 
 DENSE, SPARSE = "dense", "bm25"
@@ -64,11 +64,7 @@ _clients: dict[tuple, object] = {}  # one client per target and process: local m
 
 
 def _models():
-    try:
-        from qdrant_client import models
-    except ImportError as e:
-        raise IndexProblem("the qdrant store needs qdrant-client: pip install 'filmchat[qdrant]'") from e
-    return models
+    return require("qdrant_client.models", "the qdrant store needs qdrant-client: pip install 'filmchat[qdrant]'")
 
 
 def client_for(settings: Settings):
@@ -217,10 +213,7 @@ def load(settings: Settings, check_settings: bool = True) -> QdrantIndex:
         raise IndexMissing(f"no index in Qdrant collection {settings.qdrant_collection}; build it with "
                            "`filmchat index --store qdrant`")
     collection, manifest = live
-    if manifest.get("format") != FORMAT:
-        raise IndexMismatch(f"index in {collection} has format {manifest.get('format')}, this filmchat reads {FORMAT}; {REBUILD}")
-    if check_settings and (diff := _mismatches(manifest, settings)):
-        raise IndexMismatch(f"index was built differently ({', '.join(diff)}); {REBUILD_FOR}")
+    check_manifest(manifest, settings, collection, check_settings)
     chunk_points = list(_scroll(client, collection, "chunk", False))
     chunk_points.sort(key=lambda p: (p.payload["file"], p.payload["start"]))  # reading order, as the FAISS build
     fields = [f.name for f in dataclasses.fields(Chunk)]
@@ -235,7 +228,7 @@ def load(settings: Settings, check_settings: bool = True) -> QdrantIndex:
         rows.append((c, p.payload["start"], p.payload["end"]))
         vecs.append(p.vector[DENSE])
         ids.append(str(p.id))
-    order = sorted(range(len(rows)), key=lambda i: rows[i])  # units in chunk order, as search.units_of expects
+    order = sorted(range(len(rows)), key=lambda i: rows[i])  # units in chunk order, as Index.units_of expects
     units = np.array([rows[i] for i in order], dtype=np.int64).reshape(-1, 3)
     dim = int(manifest.get("dimension") or (len(vecs[0]) if vecs else 0))
     embeddings = np.array([vecs[i] for i in order], dtype=np.float32).reshape(-1, dim)
@@ -357,14 +350,11 @@ class CollectionTarget:
         return _Lock(self.client, self.alias)
 
     def previous(self) -> tuple[Path | None, dict, str]:
-        try:
-            live = _live(self.client, self.alias)
-        except IndexProblem as e:
-            return None, {}, str(e).split("; rebuild")[0]
+        live, manifest, why = reusable(lambda: _live(self.client, self.alias), self.settings)
         if live is None:
-            return None, {}, ""
-        self.live, self.manifest = live
-        return Path(self.live), self.manifest, "; ".join(_mismatches(self.manifest, self.settings)) or _outdated(self.manifest)
+            return None, manifest, why
+        self.live, self.manifest = live, manifest
+        return Path(live), manifest, why
 
     def read_parts(self, build: Path, keep: set[str]) -> dict:
         return {}  # kept files' points stay in the live collection

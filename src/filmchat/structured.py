@@ -20,8 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, FilmEntry, Value, catalog_for
-from .films import words
-from .search import QUESTION_WORDS
+from .text import QUESTION_WORDS, words
 
 MONTH_NAMES = "january february march april may june july august september october november december".split()
 SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11), "winter": (12, 1, 2)}
@@ -243,7 +242,7 @@ class _Reply:
     """One answer being written: the films, their cited values, and the passages those citations number."""
 
     def __init__(self, composer, r, catalog: Catalog, parsed: Parsed, note: str):
-        from .answer import escape_md
+        from .render import escape_md
 
         self.c, self.r, self.catalog, self.p, self.note = composer, r, catalog, parsed, note
         self.esc = escape_md

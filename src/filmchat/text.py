@@ -48,6 +48,12 @@ def words(text: str) -> list[str]:
     return [t[0] for t in word_tokens(text)]
 
 
+def content_words(text: str, shortest: int = 2, drop: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """The words that carry what a question asks, in order, once each: not question words ("which", "film",
+    "directed" …), not in ``drop``, at least ``shortest`` letters long."""
+    return [w for w in dict.fromkeys(words(text)) if w not in QUESTION_WORDS and w not in drop and len(w) >= shortest]
+
+
 @functools.cache
 def is_ordinary(word: str) -> bool:
     """An everyday English word (wordfreq), as opposed to a name or a rare word."""

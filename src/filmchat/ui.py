@@ -14,7 +14,9 @@ import json
 import sys
 import threading
 
-from .answer import Composer, escape_md, open_composer
+from .answer import Composer
+from .lifecycle import open_composer
+from .render import escape_md
 from .corpus import show_path
 from .settings import Settings, load_settings
 

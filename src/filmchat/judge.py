@@ -1,0 +1,104 @@
+"""Answer or abstain: whether the passages found really carry the question.
+
+A wrong answer with a citation is worse than "the articles don't say", so a film is given
+only when its passages are close in meaning to the question, or hold most of its content
+words (as written or by stem) while not far in meaning. A name, a title or one shared word
+is never enough on its own. The thresholds are Settings fields fitted by cross-validation
+(`filmchat eval --cv`); the shares below were measured on the dev sets (README).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .films import FilmCatalog
+from .index import Index
+from .mentions import Mentions
+from .question import NEEDS_FILM, Query, content_stems
+from .ranking import FilmScore, Hit
+from .settings import Settings
+from .text import content_words, stems, words
+
+# a question about a known film is answered when its passages hold this share of its content words ...
+ANCHORED_COVERAGE = 0.5
+# ... and one that names none is answered, below the dense threshold, when its best passages hold this share of
+# its content words and their best sentence is within WORDS_MARGIN of the threshold (dev set; see README)
+WORDS_COVERAGE = 0.6
+WORDS_MARGIN = 0.15
+FOLLOWUP_WORDS = 3  # "who directed it?" has at most this many content words; a longer question with "it" describes a film
+
+
+class Judge:
+    """The abstention decision and its evidence, for one index and one set of thresholds."""
+
+    def __init__(self, index: Index, catalog: FilmCatalog, mentions: Mentions, settings: Settings):
+        self.index = index
+        self.catalog = catalog
+        self.mentions = mentions
+        self.settings = settings
+        self._film_units: dict[str, np.ndarray] = {}  # film -> rows of its prose sentences in index.units
+
+    def film_units(self, key: str) -> np.ndarray:
+        """Rows of index.units holding the film's prose sentences (its "Director: …" lines left out)."""
+        if key not in self._film_units:
+            rows = [u for c in self.catalog.chunk_ids.get(key, []) for u in self.index.prose_units(c)]
+            self._film_units[key] = np.asarray(rows, dtype=np.int64)
+        return self._film_units[key]
+
+    def coverage(self, q: Query, hits: list[Hit]) -> float:
+        """Share of the question's content words found in any of these passages (stemmed)."""
+        content = content_stems(q)
+        if not content:
+            return 1.0
+        seen = set().union(*(self.mentions.terms(h.index) for h in hits))
+        return sum(w in seen for w in content) / len(content)
+
+    def judge(self, q: Query, films: list[FilmScore]) -> tuple[bool, dict]:
+        """Answer only when the passages carry the question: similar in meaning, or sharing its content words."""
+        if not words(q.text):  # no Latin letter or digit: nothing to match in English articles
+            return False, {"reason": "no words"}
+        if q.unknown:
+            return False, {"reason": "unknown", "unknown": list(q.unknown)}
+        anchored = q.named or ([q.focus] if q.focus else [])
+        plain = content_words(q.text)
+        if not anchored and not (q.which or q.plural) and NEEDS_FILM.search(q.text) and len(plain) <= FOLLOWUP_WORDS:
+            return False, {"reason": "no film"}  # "who directed it?" with no film named or talked about
+        if not anchored and plain and not any(self.mentions.mentioned((w,)) for w in plain):
+            return False, {"reason": "nothing"}  # "<script>alert(1)</script>", "asdf qwer": no word of it is in any article
+        if not films:
+            return False, {"reason": "no passage"}
+        film = films[0]
+        conf = {"anchored": bool(anchored)}
+        if anchored and film.key in anchored:
+            # The film is known, and its name alone makes its sentences look similar; what counts is
+            # whether the question's other words are found in its passages, or the question without
+            # the film's name matches one of its sentences ("how long had he behaved well?")
+            cov = self.coverage(q, list(film.hits[:3]))
+            rows = self.film_units(film.key)
+            rest = float((self.index.embeddings[rows] @ q.rest_vector).max()) if len(rows) and q.rest_vector is not None else 0.0
+            conf |= {"coverage": round(cov, 4), "rest": round(rest, 4)}
+            return cov >= ANCHORED_COVERAGE or rest >= self.settings.anchored_threshold, conf
+        return self.supports(q, film, conf), conf
+
+    def listed(self, q: Query, film: FilmScore) -> bool:
+        """Whether a film belongs in a "which films …" answer: its passages hold most of the question's
+        content words, or one of its sentences is close in meaning."""
+        return (self.coverage(q, list(film.hits[:3])) >= WORDS_COVERAGE
+                or max(h.dense for h in film.hits) >= self.settings.abstain_threshold)
+
+    def supports(self, q: Query, film: FilmScore, conf: dict | None = None) -> bool:
+        """Whether a film's passages answer a question that does not name it: close in meaning, or
+        sharing enough of its content words while not far in meaning, or holding a name it asks about."""
+        top_hits = list(film.hits[:3])
+        cov = self.coverage(q, top_hits)
+        best_dense = max(h.dense for h in film.hits)
+        if conf is not None:
+            conf |= {"dense": round(best_dense, 4), "coverage": round(cov, 4)}
+        t = self.settings.abstain_threshold
+        named = any(self.mentions.has_name(h.index, q.names) for h in top_hits)  # "House Resolution No. 121"
+        if named:  # a name found is not an answer by itself ("stars Song Kang-ho as a taxi driver"): the rest must be there
+            name_stems = {s for n in q.names for w in n.split() for s in (w, *stems(w))}
+            rest = [w for w in content_stems(q) if w not in name_stems]
+            seen = set().union(*(self.mentions.terms(h.index) for h in top_hits))
+            named = not rest or sum(w in seen for w in rest) / len(rest) >= ANCHORED_COVERAGE
+        return named or best_dense >= t or (cov >= WORDS_COVERAGE and best_dense >= t - WORDS_MARGIN)

@@ -1,0 +1,146 @@
+"""Reading one question: its text cleaned, the films it names, names no article mentions, and what kind
+of answer it wants (one film, several, a follow-up about "it").
+
+This is the single turn; which film a follow-up refers to needs the conversation's earlier
+answers, so `search.Searcher.understand` adds that on top.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .films import FilmCatalog, TitleMatch
+from .mentions import Mentions
+from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, quoted, stems, words
+
+PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
+WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
+                   r"|\bthe one (with|about|where|that|who|in which)\b"
+                   r"|\b(what('?s| is| was) (it|that|this)( film| movie)? called|which one (is|was) it|what('?s| is| was) (its|the) (name|title))\b", re.I)
+# "the first one", "the other film": an earlier film of the conversation than the latest
+EARLIER = re.compile(r"\b(the )?(first|earlier|previous|other|former) (one|film|movie)\b", re.I)
+REFERS_BACK = re.compile(r"\b(it|its|it's|he|him|his|she|her|hers|they|them|their|this|that|these|those|the (film|movie|show|drama|story))\b", re.I)
+# "Which film is about …" carries no content; the dense query is the rest of the question.
+FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|dramas?)\s+(is|are|was|were|has|have|had|does|do|did)?\s*(about\s+)?", re.I)
+# a capitalised run of two or more words after the first word: a person, place or event ("Lee Hyung Ho")
+NAME = re.compile(r"(?<!^)(?<![.?!] )\b([A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+)?[A-Z0-9][\w’'-]*)+)")
+OTHER = re.compile(r"\b(other|else|another|similar|also)\b", re.I)
+# "who directed it?" needs a film: named, or the conversation's
+NEEDS_FILM = re.compile(r"\b(it|its|it's|(this|that) (film|movie|show|drama))\b", re.I)
+
+
+@dataclass
+class Query:
+    """The question as understood: text to search, films named, and what kind of answer it wants."""
+
+    text: str
+    search_text: str
+    titles: list[TitleMatch]
+    plural: bool
+    which: bool
+    focus: str | None = None  # the conversation's film a follow-up refers to
+    exclude: str | None = None  # "other films" than the conversation's film
+    truncated: bool = False
+    rest_vector: np.ndarray | None = field(default=None, repr=False)  # the question without the film's name
+    unknown: list[str] = field(default_factory=list)  # names in the question that no article mentions
+    stray: frozenset[str] = frozenset()  # everyday words of titles not used as titles ("hope" in "I hope to …")
+
+    @property
+    def names(self) -> list[str]:
+        """Capitalised runs of words: people, places, events ("Lee Hyung Ho", "House Resolution No")."""
+        return [" ".join(words(m.group(1))) for m in NAME.finditer(self.text)]
+
+    @property
+    def named(self) -> list[str]:
+        return [t.key for t in self.titles]
+
+
+def clean_question(text: str, limit: int) -> tuple[str, bool]:
+    """Printable text, whitespace folded, cut at ``limit`` characters; also says whether it was cut."""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in unicodedata.normalize("NFC", text))
+    text = re.sub(r"\s+", " ", text).strip()
+    return (text[:limit].rstrip(), True) if len(text) > limit else (text, False)
+
+
+def read_question(question: str, catalog: FilmCatalog, mentions: Mentions, limit: int) -> Query:
+    """One question alone: the titles it uses as titles, the names no article has, everyday words of titles."""
+    text, truncated = clean_question(question, limit)
+    titles = catalog.match(text)
+    q = Query(text, text, titles, bool(PLURAL.search(text)), bool(WHICH.search(text)), truncated=truncated)
+    q.unknown = unknown_names(text, titles, catalog, mentions)
+    used = {w for t in titles for w in t_words(text, t)}
+    q.stray = frozenset(w for w in words(formal(text)) if w in catalog.ordinary_words and w not in used)
+    if q.unknown:  # "Ode to My Father" is not *My Father*
+        inside = [set(words(n)) for n in q.unknown]
+        q.titles = [t for t in titles if not any(set(t_words(text, t)) < n for n in inside)]
+    return q
+
+
+def unknown_names(text: str, titles: list[TitleMatch], catalog: FilmCatalog, mentions: Mentions) -> list[str]:
+    """Capitalised or quoted names in the question that no article mentions ("Bong Joon-ho", "the Oscars")."""
+    q_words = words(text)
+    covered = {i for t in titles for i in range(*t.span)}
+    out = []
+    for name in dict.fromkeys(capitalised_runs(text) + quoted(text)):
+        nw = words(name)
+        if all(w in CONNECTORS for w in nw):
+            continue
+        pos = find_words(q_words, nw)
+        if pos is not None and set(range(pos, pos + len(nw))) <= covered:
+            continue  # a film title
+        if any(t.exact and t.span[1] - t.span[0] == len(nw) for t in catalog.match(name)):
+            continue  # the whole name is a title ("Miracle in Cell No. 7" written in quotes)
+        if not mentions.in_parts(tuple(nw)):
+            out.append(name)
+    return out
+
+
+def find_words(seq: list[str], sub: list[str]) -> int | None:
+    """Where ``sub`` starts in ``seq`` as a contiguous run of words, if it does."""
+    n = len(sub)
+    return next((i for i in range(len(seq) - n + 1) if seq[i:i + n] == sub), None) if n else None
+
+
+def t_words(text: str, t: TitleMatch) -> list[str]:
+    """The question's words that a title match covers."""
+    return words(text)[t.span[0]:t.span[1]]
+
+
+def question_rest(q: Query) -> str:
+    """The question without the film titles it names ("who directed Hope?" -> "who directed")."""
+    drop = {i for t in q.titles for i in range(*t.span)}
+    return " ".join(w for i, w in enumerate(words(q.text)) if i not in drop) or q.text
+
+
+def dense_text(q: Query) -> str:
+    """What the dense encoder is given: the question without its "which film is about" frame, in formal words."""
+    return formal(FRAME.sub("", q.search_text) or q.search_text)
+
+
+def lexical_query(text: str, stray: frozenset[str] = frozenset()) -> str:
+    """The question without its question words, so BM25 matches content, not "which film is", and without
+    everyday words that are also titles when they are not used as one ("I hope to find …")."""
+    return " ".join(w for w in words(text) if w not in QUESTION_WORDS and w not in stray) or text
+
+
+@functools.cache
+def question_stems() -> frozenset[str]:
+    """Stems of QUESTION_WORDS ("film", "movi", …)."""
+    return frozenset(bm25_tokens([" ".join(QUESTION_WORDS)])[0])
+
+
+def content_stems(q: Query) -> list[str]:
+    """Stemmed content words of the question, without question words, everyday words of titles and the film's title."""
+    drop = {i for t in q.titles for i in range(*t.span)}
+    kept = [w for i, w in enumerate(words(q.text)) if i not in drop and w not in QUESTION_WORDS and w not in q.stray
+            and len(w) > 1]
+    out = set()
+    for w in kept:
+        # "filmed" stems to "film", which every passage has: such a word must be found as written
+        out.update(w if s in question_stems() else s for s in stems(w))
+    return sorted(out)

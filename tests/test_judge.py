@@ -1,0 +1,33 @@
+"""Answer or abstain, on the shipped corpus: each reason to abstain, and a question the passages do carry."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def searcher(shipped_composer):
+    return shipped_composer.searcher
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("😭", "no words"),  # nothing in English to look for
+    ("asdf qwer", "nothing"),  # no word of it in any article
+    ("who directed it?", "no film"),  # "it" with no film named or talked about
+    ("Who directed The Handmaiden?", "unknown"),  # a film no article mentions
+])
+def test_each_reason_to_abstain(searcher, question, reason):
+    r = searcher.search(question)
+    assert not r.answerable and r.confidence["reason"] == reason
+
+
+def test_a_plot_the_passages_carry_is_answered_with_its_evidence(searcher):
+    r = searcher.search("which film is about a Korean adoptee?")
+    assert r.answerable and r.films[0].name == "My Father"
+    assert r.confidence["coverage"] >= 0.6
+
+
+def test_a_film_is_listed_only_when_its_own_passages_carry_the_question(searcher):
+    r = searcher.search("which films are about a boxer?")
+    listed = [f.name for f in r.films if searcher.judge.listed(r.query, f)]
+    assert "Always" in listed and "My Father" not in listed

@@ -1,0 +1,37 @@
+"""What the articles contain word for word, on the shipped corpus: names as written, in order, or side by side."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def mentions(shipped_composer):
+    return shipped_composer.searcher.mentions
+
+
+def test_a_phrase_is_mentioned_only_in_its_order(mentions):
+    assert mentions.mentioned(("train", "to", "busan"))
+    assert not mentions.mentioned(("busan", "to", "train"))
+
+
+def test_a_name_made_of_words_found_apart_is_not_mentioned(mentions):
+    assert mentions.mentioned(("song", "kang", "ho"))
+    assert not mentions.in_parts(("lee", "chang", "dong"))  # "lee" is in the articles, the director is not
+    assert not mentions.in_parts(("bong", "joon", "ho"))
+
+
+def test_two_names_written_side_by_side_are_each_found(mentions):
+    assert not mentions.mentioned(("song", "kang", "ho", "yeon", "sang", "ho"))
+    assert mentions.in_parts(("song", "kang", "ho", "yeon", "sang", "ho"))
+
+
+def test_written_means_as_written_not_by_stem(mentions):
+    assert mentions.written("busan")
+    assert not mentions.written("busans")
+
+
+def test_passage_terms_hold_stems_and_words_as_written(shipped_composer, mentions):
+    chunks = shipped_composer.searcher.index.chunks
+    i = next(i for i, c in enumerate(chunks) if "adopted" in c.text)
+    assert {"adopted", "adopt"} <= mentions.terms(i)
