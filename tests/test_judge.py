@@ -31,3 +31,13 @@ def test_a_film_is_listed_only_when_its_own_passages_carry_the_question(searcher
     r = searcher.search("which films are about a boxer?")
     listed = [f.name for f in r.films if searcher.judge.listed(r.query, f)]
     assert "Always" in listed and "My Father" not in listed
+
+
+def test_a_plant_named_like_a_film_is_not_the_film(searcher):
+    r = searcher.search("how do I keep a daisy plant alive indoors over winter?")
+    assert not r.answerable
+
+
+def test_a_characters_age_is_answered_from_the_sentence_that_gives_it(shipped_composer):
+    a = shipped_composer.ask("How old is Chan Yi in Hearty Paws?")
+    assert not a.abstained and a.films[0] == "Hearty Paws" and "11 years old" in a.lead

@@ -382,10 +382,14 @@ def test_killing_a_build_at_any_moment_leaves_an_index_that_loads_and_answers(tm
     orphans = 0
     # Starting up, loading the model, embedding: builds that embed, killed at fractions of that time.
     for n, fraction in enumerate((0.1, 0.45, 0.8), 1):
-        change(n)
-        before = live()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-        assert _kill_when(proc, index_dir, before, fraction * writing), f"the build had finished at {fraction}"
+        for attempt in range(3):  # a machine less loaded than when timed finishes early: kill sooner next time
+            change(10 * n + attempt)
+            before = live()
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+            if _kill_when(proc, index_dir, before, fraction * writing * 0.5 ** attempt):
+                break
+        else:
+            pytest.fail(f"three builds finished before being killed at {fraction} of their time")
         check_answers(True)  # the previous index (or, had it got that far, the new one: both hold lantern.txt)
     # Writing: a build that only drops lantern.txt reaches it within a second; killed as each artifact appears.
     change(0)

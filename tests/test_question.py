@@ -35,3 +35,22 @@ def test_an_everyday_word_that_is_a_title_counts_only_when_used_as_one(read):
 def test_a_list_question_is_plural(read):
     assert read("Which films were directed by Park Jin-Pyo?").plural
     assert not read("Which film is about a Korean adoptee?").plural
+
+
+def test_titles_written_side_by_side_are_titles_not_an_unknown_name(read):
+    q = read("Which of Harmony, A Moment to Remember and Daisy is the shortest?")
+    assert q.unknown == [] and len(q.named) == 3
+    assert read("Which came out first, Ode to My Father or Hope?").unknown == ["Ode to My Father"]
+
+
+def test_a_person_named_with_the_film_they_are_in_is_the_person_and_the_title(read):
+    q = read("How old is Chan Yi in Hearty Paws?")
+    assert q.unknown == [] and len(q.named) == 1
+
+
+def test_an_everyday_word_that_is_a_whole_title_is_left_out_of_the_meaning_search(read):
+    from filmchat.question import dense_text
+
+    q = read("how do I keep a daisy plant alive indoors over winter?")
+    assert q.named == [] and "daisy" not in dense_text(q).lower()
+    assert "father" in dense_text(read("which movies have a father who is sentenced to death?"))  # part of a longer title

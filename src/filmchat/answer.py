@@ -19,7 +19,7 @@ from .ranking import Hit
 from .render import Answer, Citation, Section, escape_md, listing
 from .search import SearchResult, Searcher
 from .structured import answer_structured
-from .text import QUESTION_WORDS, content_words, formal, is_ordinary, words
+from .text import QUESTION_WORDS, content_words, formal, is_ordinary, phrases, words
 from .validate import BadRequest, checked
 
 MANY_SHARE = 0.6  # a "which films" answer lists the films scoring within this share of the best
@@ -44,10 +44,8 @@ UNCLEAR = {
                "e.g. “who directed Hope?” or “which film is about a Korean adoptee?”.",
 }
 # A question that describes a film's story (not one that asks a fact about a person or a title)
-DESCRIBES = re.compile(r"\b(films?|movies?|one|story)\s+((is|was)\s+)?(about|where|with|in which|that|who|whose)\b"
-                       r"|\babout (a|an|the|two|some)\b", re.I)
-CARD = re.compile(r"^\s*(tell me (more )?about|what (do you know|can you tell me) about|(give me )?(info|information|details)"
-                  r" (on|about)|describe|summari[sz]e)\b", re.I)
+DESCRIBES = re.compile(phrases()["cues"]["describes"], re.I)
+CARD = re.compile(phrases()["cues"]["card"], re.I)  # "tell me about Hope": everything about one film
 
 
 def empty_answer(question: str) -> Answer:

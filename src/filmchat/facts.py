@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .chunking import META, Chunk, sentence_spans
-from .films import words
+from .text import phrases, words
 
 
 @dataclass(frozen=True)
@@ -23,34 +23,12 @@ class Fact:
     end: int
 
 
-# kind: (question pattern, metadata keys, prose patterns). The question patterns ask for the fact itself
-# ("who directed X?"), not for anything near it ("what did the director of X want to show?").
-FACT_KINDS = {
-    "director": (re.compile(r"\bwho\b.{0,30}\bdirect|\bdirected by\b|\bdirector\s*\?|\bname of the director\b", re.I),
-                 {"director", "directed by", "directors", "direction"},
-                 [re.compile(r"directed by ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})"),
-                  re.compile(r"director(?: of the (?:film|movie))?,? ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,3})"),
-                  re.compile(r"director of [“\"][^”\"]{1,60}[,.]?[”\"],? ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,3})")]),
-    "release": (re.compile(r"\b(releas\w*|come out|came out|premiere\w*)\b|^\s*(what|which) year\b|\bwhen was .{1,60} made\b", re.I),
-                {"release date", "release year", "released", "release", "year", "premiere"},
-                [re.compile(r"released (?:in|on) ((?:[A-Z][a-z]+ \d{1,2}, )?\d{4})")]),
-    "duration": (re.compile(r"\bhow long (is|was)\b|\bhow long does .{1,60} (run|last)\b|\b(runtime|run time|running time|"
-                            r"duration|length)\b|\bhow many minutes\b", re.I),
-                 {"duration", "runtime", "running time", "length", "run time"},
-                 [re.compile(r"\b(\d{2,3} minutes)\b")]),
-    "cast": (re.compile(r"\bwho (stars|starred|is starring|plays|played|acts|acted|is in)\b|\b(cast|actors?|actress(es)?|starring)\b"
-                        r"|\bstars? (in|as)\b|\b(films?|movies?) (star|starring)\b", re.I),
-             {"starring cast", "cast", "starring", "stars", "main cast"},
-             []),
-}
+# kind: (question pattern, metadata keys, prose patterns), from patterns.toml. The question patterns ask for the
+# fact itself ("who directed X?"), not for anything near it ("what did the director of X want to show?").
+FACT_KINDS = {kind: (re.compile(p["question"], re.I), set(p["keys"]), [re.compile(x) for x in p["prose"]])
+              for kind, p in phrases()["facts"].items()}
 # Facts only the catalog lists (a question about them goes to the catalog, not to the one-fact answer).
-CATALOG_KINDS = {
-    "true_story": ({"based on", "true story", "based on a true story"},
-                   [re.compile(r"\b((?:is\s|are\s)?[Bb]ased\son\s(?:a\s|an\s|the\s)?(?:true\sstor(?:y|ies)|real\s(?:case|events?|"
-                               r"story|incidents?|life)|actual\sevents|story\sof\s[A-Z][\w’'-]+(?:\s[A-Z][\w’'-]+){0,3}|"
-                               r"an\sincident\sthat\sactually\shappened))")]),
-    "country": ({"country", "country of origin", "origin"}, []),
-}
+CATALOG_KINDS = {kind: (set(p["keys"]), [re.compile(x) for x in p["prose"]]) for kind, p in phrases()["catalog"].items()}
 
 
 def fact_kind(question: str) -> str | None:

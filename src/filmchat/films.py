@@ -51,6 +51,8 @@ class FilmCatalog:
         self._title_words = {k: words(n) for k, n in self.names.items()}
         self.ordinary = {k for k, tw in self._title_words.items() if ordinary_title(tw)}
         self.ordinary_words = {w for k in self.ordinary for w in self._title_words[k] if w not in SMALL_WORDS}
+        # everyday words that are a whole title ("hope", "daisy"): every sentence vector of that film starts with it
+        self.word_titles = {tw[0] for k, tw in self._title_words.items() if k in self.ordinary and len(tw) == 1}
 
     def key(self, film: str | None) -> str | None:
         return norm_key(film) if film else None

@@ -49,6 +49,7 @@ class Query:
     rest_vector: np.ndarray | None = field(default=None, repr=False)  # the question without the film's name
     unknown: list[str] = field(default_factory=list)  # names in the question that no article mentions
     stray: frozenset[str] = frozenset()  # everyday words of titles not used as titles ("hope" in "I hope to …")
+    mute: frozenset[str] = frozenset()  # stray words that are a whole title: left out of the dense query too
 
     @property
     def names(self) -> list[str]:
@@ -75,6 +76,7 @@ def read_question(question: str, catalog: FilmCatalog, mentions: Mentions, limit
     q.unknown = unknown_names(text, titles, catalog, mentions)
     used = {w for t in titles for w in t_words(text, t)}
     q.stray = frozenset(w for w in words(formal(text)) if w in catalog.ordinary_words and w not in used)
+    q.mute = q.stray & catalog.word_titles
     if q.unknown:  # "Ode to My Father" is not *My Father*
         inside = [set(words(n)) for n in q.unknown]
         q.titles = [t for t in titles if not any(set(t_words(text, t)) < n for n in inside)]
@@ -91,13 +93,34 @@ def unknown_names(text: str, titles: list[TitleMatch], catalog: FilmCatalog, men
         if all(w in CONNECTORS for w in nw):
             continue
         pos = find_words(q_words, nw)
-        if pos is not None and set(range(pos, pos + len(nw))) <= covered:
-            continue  # a film title
+        if pos is not None and {pos + i for i, w in enumerate(nw) if w not in CONNECTORS} <= covered:
+            continue  # a film title, or titles side by side ("Miracle in Cell No. 7 and Hope")
         if any(t.exact and t.span[1] - t.span[0] == len(nw) for t in catalog.match(name)):
             continue  # the whole name is a title ("Miracle in Cell No. 7" written in quotes)
-        if not mentions.in_parts(tuple(nw)):
+        inside = {i - pos for i in covered} if pos is not None else set()
+        if not all(mentions.in_parts(piece) for piece in _pieces(nw, inside)):
             out.append(name)
     return out
+
+
+def _pieces(name: list[str], titled: set[int]) -> list[tuple[str, ...]]:
+    """The parts of a name that a film title does not cover, connectors at their ends dropped: "Chan Yi in
+    Hearty Paws" is the person "Chan Yi" and a title; the whole name when no title is in it."""
+    if not titled:
+        return [tuple(name)]
+    pieces, run = [], []
+    for i, w in enumerate(name + [""]):
+        if i in titled or i == len(name):
+            while run and run[-1] in CONNECTORS:
+                run.pop()
+            while run and run[0] in CONNECTORS:
+                run.pop(0)
+            if run:
+                pieces.append(tuple(run))
+            run = []
+        else:
+            run.append(w)
+    return pieces
 
 
 def find_words(seq: list[str], sub: list[str]) -> int | None:
@@ -118,8 +141,14 @@ def question_rest(q: Query) -> str:
 
 
 def dense_text(q: Query) -> str:
-    """What the dense encoder is given: the question without its "which film is about" frame, in formal words."""
-    return formal(FRAME.sub("", q.search_text) or q.search_text)
+    """What the dense encoder is given: the question without its "which film is about" frame, in formal words,
+    and without an everyday word that is a whole title but is not used as one (every sentence vector of *Daisy*
+    starts with its title, so "a daisy plant" would otherwise look like *Daisy*; measured: a word of a longer
+    title, "a father who …", carries content and stays)."""
+    text = formal(FRAME.sub("", q.search_text) or q.search_text)
+    for w in q.mute:
+        text = re.sub(rf"\b{re.escape(w)}\b", "", text, flags=re.I)
+    return " ".join(text.split()) or q.search_text
 
 
 def lexical_query(text: str, stray: frozenset[str] = frozenset()) -> str:

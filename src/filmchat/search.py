@@ -28,14 +28,12 @@ from .question import (EARLIER, NEEDS_FILM, OTHER, REFERS_BACK, Query, content_s
                        question_rest, read_question)
 from .ranking import FilmScore, Hit, fuse, list_intros, rank_films, top_indices
 from .settings import Settings
-from .text import formal
+from .text import formal, phrases
 
 PLOT_PROBE = "The story follows a character who"  # what a one-line plot summary reads like
 # A film card's plot line: sentences that tell the story beat reviewers' reactions and endings given away
-STORY_CUE = re.compile(r"\b(tells? the story|is about|story (of|about|between)|follows|centers on|revolves around"
-                       r"|is based on)\b", re.I)
-REACTION_CUE = re.compile(r"\b(break your heart|will make you|you will|tears?|tissues?|must-watch|masterpiece|in the end"
-                          r"|ending|finally|sentenced to death|dies\b)", re.I)
+STORY_CUE = re.compile(phrases()["cues"]["story"], re.I)
+REACTION_CUE = re.compile(phrases()["cues"]["reaction"], re.I)
 PLOT_CUE_WEIGHT = 0.2  # a cue outweighs most differences in likeness to PLOT_PROBE (cosines 0.1-0.4)
 OVERLAP_WEIGHT = 0.3  # best_sentence: cosine + this x share of content words the sentence has (dev set, evidence_hit@1)
 FOCUS_CACHE = 1024  # conversation prefixes whose films are remembered (memory, not quality)

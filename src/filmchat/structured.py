@@ -23,6 +23,9 @@ from .catalog import Catalog, FilmEntry, Value, catalog_for
 from .text import QUESTION_WORDS, words
 
 MONTH_NAMES = "january february march april may june july august september october november december".split()
+# how months are shortened when typed ("sept–nov"), each to its month's number
+MONTH_SHORT = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
+               "nov": 11, "dec": 12}
 SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11), "winter": (12, 1, 2)}
 NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "ninety": 90, "hundred": 100}
 NOUN = {"release": "release date", "duration": "runtime", "director": "director", "cast": "cast",
@@ -38,8 +41,9 @@ FILLER = QUESTION_WORDS | set(
     "earlier later older newer true story stories based on real events event case cases life actual incident inspired "
     "count number total how many there from to until through during over under more less at least above below within "
     "watch mentioned listed corpus sad season month decade s come out later first second ones either both whats thats which s "
-    "whos".split()
-) | set(MONTH_NAMES) | set(SEASONS) | set(NUMBERS)
+    "whos releases like say eg ie versus vs pls plz thx lists listed short flick flicks picture pictures title titles "
+    "tearjerker tearjerkers weepie weepies anything".split()
+) | set(MONTH_NAMES) | set(MONTH_SHORT) | set(SEASONS) | set(NUMBERS)
 
 # words that are never part of a person's name in a question ("did the director of Hope direct")
 NOT_NAME = set("the a an it its this that these those which what who film films movie movies he she they his her their "
@@ -50,13 +54,13 @@ BETWEEN = re.compile(r"\b(?:between|from) (\d{4}) (?:and|to|until|through) (\d{4
 BEFORE_AFTER = re.compile(r"\b(before|prior to|earlier than|after|since|later than) (\d{4})\b")
 DECADE = re.compile(r"\b(?:the )?((?:19|20)?\d0)s\b")
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-MONTH = re.compile(r"\b(" + "|".join(MONTH_NAMES) + r")\b")
-SEASON = re.compile(r"\b(?:in|during) (?:the )?(spring|summer|autumn|fall|winter)\b")
+MONTH = re.compile(r"\b(" + "|".join(MONTH_NAMES + list(MONTH_SHORT)) + r")\b")
+SEASON = re.compile(r"\b(?:(?:in|during) (?:the )?)?(spring|summer|autumn|fall|winter)\b")
 AMOUNT = r"(\d+(?: \d)?|an?|one|two|three|four)(?: and a half)?"
 RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|under|less than|shorter than|at most|below|within) "
                      + AMOUNT + r" (hours?|hrs?|minutes?|mins?)\b")
 NAME = r"([a-z]+(?: [a-z]+){1,3}?)"
-END = r"(?= in it| before| after| in | between| and | run| is | are | was | were | came| released|$)"  # where a name in a question ends
+END = r"(?= in it| in them| before| after| in | between| and | run| is | are | was | were | came| released|$)"  # where a name in a question ends
 DIRECTOR = [re.compile(r"\bdirected by " + NAME + END),
             re.compile(r"\b(?:did|has|have) " + NAME + r" direct(?:ed)?\b"),
             re.compile(r"\bby (?:director )?" + NAME + END)]
@@ -67,7 +71,11 @@ SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|mos
                          r"(?:first|last))\b")
 COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|latest|newer|newest|more recent|after|last|"
                      r"longer|longest|shorter|shortest)\b")
-FRAME = re.compile(r"\b(which|what|list|name|show|any)\b.*\b(films?|movies?|ones)\b|^how many\b|\bdid .+ direct\b")
+# a question after a set of films: it names them as films ("movies under 110 minutes?", "anything from 2013?"),
+# or asks which / how many
+FRAME = re.compile(r"\b(films?|movies?|ones|flicks?|pictures?|titles?|anything|any)\b|^(which|what|list|name|show)\b"
+                   r"|^(how many|number of|count)\b|\bdid .+ direct\b")
+COUNT = re.compile(r"^(how many|number of|count)\b")
 
 
 @dataclass
@@ -92,6 +100,11 @@ def _amount(n: str, unit: str, half: bool) -> int:
     value = NUMBERS.get(n) or int(n.split()[0])
     minutes = value * 60 if unit.startswith("h") else value
     return minutes + (30 if half else 0)
+
+
+def _month(word: str) -> int | None:
+    """A month's number from its name or its usual shortening ("sept" -> 9)."""
+    return MONTH_NAMES.index(word) + 1 if word in MONTH_NAMES else MONTH_SHORT.get(word)
 
 
 def _name_in(name: str, value: str) -> bool:
@@ -137,18 +150,20 @@ def parse(question: str, named: list[str], catalog: Catalog) -> Parsed | None:
         d = m.group(1)
         start = int(d) if len(d) == 4 else (1900 + int(d) if int(d) >= 30 else 2000 + int(d))
         conds.append(Condition("release", f"came out in the {start}s", lambda v, s=start: s <= v.date[0] < s + 10))
-    month = MONTH.search(rest)
-    if month:
-        take(month)
-        mo = MONTH_NAMES.index(month.group(1)) + 1
-        conds.append(Condition("release", f"came out in {month.group(1).title()}",
-                               lambda v, mo=mo: None if v.date[1] is None else v.date[1] == mo))
     if (m := SEASON.search(rest)):
         take(m)
         months = SEASONS[m.group(1)]
         span = f"{MONTH_NAMES[months[0] - 1].title()}–{MONTH_NAMES[months[-1] - 1].title()}"
         conds.append(Condition("release", f"came out in {m.group(1)} ({span})",
                                lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
+        # "in the winter, like December to February": the months only say what the season is
+        rest = " ".join(w for w in rest.split() if _month(w) not in months)
+    month = MONTH.search(rest)
+    if month:
+        take(month)
+        mo = _month(month.group(1))
+        conds.append(Condition("release", f"came out in {MONTH_NAMES[mo - 1].title()}",
+                               lambda v, mo=mo: None if v.date[1] is None else v.date[1] == mo))
     years = YEAR.findall(rest)
     if years:  # "in 2012 or 2013": any of them
         for y in years:
@@ -184,7 +199,7 @@ def parse(question: str, named: list[str], catalog: Catalog) -> Parsed | None:
     if superlative:
         kind, largest = _order_of(superlative.group(1), text)
         return Parsed("superlative", conds, kind, largest, named)
-    if conds and text.startswith("how many"):
+    if conds and COUNT.search(text):
         return Parsed("count", conds, named=named)
     if conds and FRAME.search(text):
         return Parsed("filter", conds, named=named)

@@ -48,6 +48,16 @@ def words(text: str) -> list[str]:
     return [t[0] for t in word_tokens(text)]
 
 
+@functools.cache
+def phrases() -> dict:
+    """The English phrase patterns the product reads with (patterns.toml): how a question asks for a fact, how a
+    sentence states it, the cues of a plot line or a film description. Data, so they are changed in one place."""
+    import tomllib
+    from importlib.resources import files
+
+    return tomllib.loads(files("filmchat").joinpath("patterns.toml").read_text(encoding="utf-8"))
+
+
 def content_words(text: str, shortest: int = 2, drop: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """The words that carry what a question asks, in order, once each: not question words ("which", "film",
     "directed" …), not in ``drop``, at least ``shortest`` letters long."""
