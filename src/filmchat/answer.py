@@ -14,7 +14,7 @@ from .chunking import Chunk, sentence_spans
 from .facts import FACT_KINDS, Fact, fact_kind, facts_in, merge_values
 from .grounding import MISSING, asked, states
 from .mentions import has_name
-from .question import content_stems
+from .question import DESCRIBES, content_stems
 from .ranking import Hit
 from .render import Answer, Citation, Section, escape_md, listing
 from .search import SearchResult, Searcher
@@ -44,7 +44,6 @@ UNCLEAR = {
                "e.g. “who directed Hope?” or “which film is about a Korean adoptee?”.",
 }
 # A question that describes a film's story (not one that asks a fact about a person or a title)
-DESCRIBES = re.compile(phrases()["cues"]["describes"], re.I)
 CARD = re.compile(phrases()["cues"]["card"], re.I)  # "tell me about Hope": everything about one film
 
 

@@ -63,12 +63,12 @@ class FilmCatalog:
     def __len__(self) -> int:
         return len(self.names)
 
-    def match(self, question: str) -> list[TitleMatch]:
+    def match(self, question: str, loose: bool = False) -> list[TitleMatch]:
         """Films named in the question, longest title first; overlapping shorter titles are dropped.
 
         A title made of everyday words ("Hope", "Always", "My Father") counts only where it is
         used as a title: capitalised, quoted, after "film"/"movie", or as the whole question
-        ("I hope to find a film…" is not about *Hope*).
+        ("I hope to find a film…" is not about *Hope*); with ``loose``, wherever it stands.
         """
         from rapidfuzz import fuzz, process
 
@@ -80,7 +80,7 @@ class FilmCatalog:
                 continue
             n = len(tw)
             exact = next((i for i in range(len(q) - n + 1) if q[i:i + n] == tw
-                          and (key not in self.ordinary or used_as_title(question, toks, i, i + n))), None)
+                          and (loose or key not in self.ordinary or used_as_title(question, toks, i, i + n))), None)
             if exact is not None:
                 found.append(TitleMatch(key, True, (exact, exact + n)))
                 continue
@@ -96,7 +96,7 @@ class FilmCatalog:
                 pos.append(best)
             else:
                 span = (min(pos), max(pos) + 1)
-                if span[1] - span[0] <= n + 1 and (key not in self.ordinary or used_as_title(question, toks, *span)):
+                if span[1] - span[0] <= n + 1 and (loose or key not in self.ordinary or used_as_title(question, toks, *span)):
                     found.append(TitleMatch(key, False, span))
         found.sort(key=lambda m: (-(m.span[1] - m.span[0]), not m.exact))
         kept: list[TitleMatch] = []

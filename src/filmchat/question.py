@@ -16,7 +16,7 @@ import numpy as np
 
 from .films import FilmCatalog, TitleMatch
 from .mentions import Mentions
-from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, quoted, stems, words
+from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, phrases, quoted, stems, words
 
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
@@ -30,6 +30,8 @@ FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|drama
 # a capitalised run of two or more words after the first word: a person, place or event ("Lee Hyung Ho")
 NAME = re.compile(r"(?<!^)(?<![.?!] )\b([A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+)?[A-Z0-9][\w’'-]*)+)")
 OTHER = re.compile(r"\b(other|else|another|similar|also)\b", re.I)
+# a question that describes a film's story ("the one where …", "a film about …")
+DESCRIBES = re.compile(phrases()["cues"]["describes"], re.I)
 # "who directed it?" needs a film: named, or the conversation's
 NEEDS_FILM = re.compile(r"\b(it|its|it's|(this|that) (film|movie|show|drama))\b", re.I)
 

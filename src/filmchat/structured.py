@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, FilmEntry, Value, catalog_for
-from .text import QUESTION_WORDS, words
+from .question import DESCRIBES
+from .text import QUESTION_WORDS, words, zipf
 
 MONTH_NAMES = "january february march april may june july august september october november december".split()
 # how months are shortened when typed ("sept–nov"), each to its month's number
@@ -31,6 +32,12 @@ NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "ninety":
 NOUN = {"release": "release date", "duration": "runtime", "director": "director", "cast": "cast",
         "true_story": "true story"}
 SHOWN_MISSING = 6  # films named in "the articles don't give it for …" before "and N more"
+# Chatter around a question that does not describe a story ("need something short for a weeknight lol"): words
+# at least this common in English carry no topic ("something", "need", "think", "couple") ...
+CHATTER_ZIPF = 5.0
+# ... nor do words rarer than this that no article has ("pls", "weeknight"); a word between the two that no article
+# has ("robot", 4.2) is a topic the articles lack, left to retrieval to say so (both set on blind2's chatter)
+SLANG_ZIPF = 4.0
 
 # words a structured question may hold besides its values: anything else sends it to retrieval
 FILLER = QUESTION_WORDS | set(
@@ -42,7 +49,8 @@ FILLER = QUESTION_WORDS | set(
     "count number total how many there from to until through during over under more less at least above below within "
     "watch mentioned listed corpus sad season month decade s come out later first second ones either both whats thats which s "
     "whos releases like say eg ie versus vs pls plz thx lists listed short flick flicks picture pictures title titles "
-    "tearjerker tearjerkers weepie weepies anything".split()
+    "tearjerker tearjerkers weepie weepies anything something stuff pic pics every anywhere everywhere across overall "
+    "ever".split()
 ) | set(MONTH_NAMES) | set(MONTH_SHORT) | set(SEASONS) | set(NUMBERS)
 
 # words that are never part of a person's name in a question ("did the director of Hope direct")
@@ -50,7 +58,7 @@ NOT_NAME = set("the a an it its this that these those which what who film films 
                "director directors actor actors same other also".split())
 TRUE = re.compile(r"\b(based on|inspired by) (a |an |the )?(true|real|actual) (story|stories|events?|cases?|life|incidents?)\b"
                   r"|\btrue (story|stories|events)\b|\breal (events|life events|cases)\b")
-BETWEEN = re.compile(r"\b(?:between|from) (\d{4}) (?:and|to|until|through) (\d{4})\b")
+BETWEEN = re.compile(r"\b(?:(?:between|from) )?((?:19|20)\d\d) (?:(?:and|to|until|through|thru) )?((?:19|20)\d\d)\b")
 BEFORE_AFTER = re.compile(r"\b(before|prior to|earlier than|after|since|later than) (\d{4})\b")
 DECADE = re.compile(r"\b(?:the )?((?:19|20)?\d0)s\b")
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
@@ -66,15 +74,17 @@ DIRECTOR = [re.compile(r"\bdirected by " + NAME + END),
             re.compile(r"\bby (?:director )?" + NAME + END)]
 ACTOR = [re.compile(r"\b(?:starring|featuring|with) " + NAME + END),
          re.compile(r"\b(?:does|did|has|have) " + NAME + r" (?:star|act|appear|play)(?:red|ed|s)?\b"),
-         re.compile(r"\b(?:films?|movies?) (?:stars?|starring|with) " + NAME + END)]
+         re.compile(r"\b(?:films?|movies?) (?:stars?|starring|with) " + NAME + END),
+         re.compile(r"^" + NAME + r"(?= (?:films?|movies?|flicks?|pics?)\b)")]  # "son ye jin movies?": a known name only
 SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|most recent(?:ly)?|(?:came out|released) "
                          r"(?:first|last))\b")
 COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|latest|newer|newest|more recent|after|last|"
                      r"longer|longest|shorter|shortest)\b")
 # a question after a set of films: it names them as films ("movies under 110 minutes?", "anything from 2013?"),
 # or asks which / how many
-FRAME = re.compile(r"\b(films?|movies?|ones|flicks?|pictures?|titles?|anything|any)\b|^(which|what|list|name|show)\b"
-                   r"|^(how many|number of|count)\b|\bdid .+ direct\b")
+FILM_NOUN = re.compile(r"\b(films?|movies?|ones|flicks?|pics?|pictures?|titles?|releases|anything|something|stuff)\b")
+FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|list|name|show)\b|^(how many|number of|count)\b"
+                   r"|\bdid .+ direct\b")
 COUNT = re.compile(r"^(how many|number of|count)\b")
 
 
@@ -111,8 +121,12 @@ def _name_in(name: str, value: str) -> bool:
     return f" {name} " in f" {' '.join(words(value))} "
 
 
-def parse(question: str, named: list[str], catalog: Catalog) -> Parsed | None:
-    """What the question asks of the catalog, or None when it is not such a question (a word is left unexplained)."""
+def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda word: True) -> Parsed | None:
+    """What the question asks of the catalog, or None when it is not such a question (a word is left unexplained).
+
+    A question that describes a story must have every word accounted for ("which 2013 film is about a prisoner?"
+    is retrieval's); one that does not may also hold chatter (``CHATTER_ZIPF``, ``SLANG_ZIPF``; ``in_articles``
+    says whether any article has a word)."""
     text = " ".join(words(question))
     rest = text
     conds: list[Condition] = []
@@ -178,7 +192,7 @@ def parse(question: str, named: list[str], catalog: Catalog) -> Parsed | None:
                 continue
             name = m.group(1)
             known = [v for f in catalog.films for v in f.values.get(kind, []) if _name_in(name, v.text)]
-            if not known and m.group(0).startswith(("with", "by ")):
+            if not known and (m.group(0).startswith(("with", "by ")) or m.start() == 0):
                 continue  # "films with zombies", "by the sea": only a name the articles give
             take(m)
             shown = _spelling(name, known)
@@ -188,9 +202,11 @@ def parse(question: str, named: list[str], catalog: Catalog) -> Parsed | None:
     if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
         superlative = re.search(r"\b(first|last)\b", rest)  # "what was the first film released?"
     compare = COMPARE.search(rest) if len(named) >= 2 else None
-    leftover = [w for w in rest.split() if w not in FILLER]
-    if leftover:
-        return None
+    strict = DESCRIBES.search(question)
+    unexplained = [w for w in rest.split() if w not in FILLER]
+    chatter = [w for w in unexplained if zipf(w) >= CHATTER_ZIPF or (zipf(w) < SLANG_ZIPF and not in_articles(w))]
+    if unexplained and (strict or chatter != unexplained or not FILM_NOUN.search(text)):
+        return None  # a word that may be a topic, or chatter in a question that is not after films ("what happened in 1987?")
     if len(named) >= 2 and not conds and compare:
         kind, largest = _order_of(compare.group(1), text)
         return Parsed("compare", kind=kind, largest=largest, named=named)
@@ -237,8 +253,15 @@ def answer_structured(composer, r, note: str = ""):
     """An ``Answer`` for a question over the catalog, or None to let retrieval answer it."""
     q = r.query
     catalog = catalog_for(composer.searcher)
+    searcher = composer.searcher
+    known = lambda w: searcher.mentions.mentioned((w,))  # noqa: E731
     named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])]  # in the order the question names them
-    parsed = parse(q.text, named, catalog)
+    parsed = parse(q.text, named, catalog, known)
+    if parsed is None and len(named) < 2 and COMPARE.search(q.text.lower()):
+        # "marathon or daisy, which one is older": two or more titles compared are titles, however they are typed
+        loose = [t.key for t in sorted(searcher.catalog.match(q.text, loose=True), key=lambda t: t.span[0])]
+        parsed = parse(q.text, loose, catalog, known) if len(loose) >= 2 else None
+        parsed = parsed if parsed and parsed.form == "compare" else None
     if parsed is None:
         return None
     return _Reply(composer, r, catalog, parsed, note).answer()

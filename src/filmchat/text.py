@@ -65,11 +65,16 @@ def content_words(text: str, shortest: int = 2, drop: frozenset[str] | set[str] 
 
 
 @functools.cache
-def is_ordinary(word: str) -> bool:
-    """An everyday English word (wordfreq), as opposed to a name or a rare word."""
+def zipf(word: str) -> float:
+    """How common a word is in English (wordfreq's Zipf scale: 3 = once per million words, 6 = once per thousand)."""
     from wordfreq import zipf_frequency
 
-    return word.isdigit() is False and zipf_frequency(word, "en") >= ORDINARY_ZIPF
+    return zipf_frequency(word, "en")
+
+
+def is_ordinary(word: str) -> bool:
+    """An everyday English word (wordfreq), as opposed to a name or a rare word."""
+    return word.isdigit() is False and zipf(word) >= ORDINARY_ZIPF
 
 
 _BREAK = re.compile(r"[,;:?!()\[\]“”\"]|(?<!\bNo)\.\s|^")  # ends a run of capitalised words
