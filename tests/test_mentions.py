@@ -35,3 +35,19 @@ def test_passage_terms_hold_stems_and_words_as_written(shipped_composer, mention
     chunks = shipped_composer.searcher.index.chunks
     i = next(i for i, c in enumerate(chunks) if "adopted" in c.text)
     assert {"adopted", "adopt"} <= mentions.terms(i)
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("dauhgter", "daughter"),  # two letters swapped
+    ("moive", "movie"),  # swapped, not "move" or "motive"
+    ("zombeis", "zombies"),
+    ("remeber", "remember"),  # a letter left out
+    ("blnd", "blind"),  # an English word no article has, not the article word "bond"
+])
+def test_a_typo_is_read_as_the_word_it_stands_for(mentions, typed, meant):
+    assert mentions.spelled(typed) == meant
+
+
+@pytest.mark.parametrize("word", ["kimchi", "handmaiden", "nastiest", "taegukgi", "busan", "the", "2013"])
+def test_real_words_and_names_are_left_as_typed(mentions, word):
+    assert mentions.spelled(word) == word

@@ -54,3 +54,9 @@ def test_an_everyday_word_that_is_a_whole_title_is_left_out_of_the_meaning_searc
     q = read("how do I keep a daisy plant alive indoors over winter?")
     assert q.named == [] and "daisy" not in dense_text(q).lower()
     assert "father" in dense_text(read("which movies have a father who is sentenced to death?"))  # part of a longer title
+
+
+def test_typos_are_searched_as_the_words_they_stand_for_and_names_as_typed(read):
+    q = read("moive about a dad whose little dauhgter saves him, not The Handmadien")
+    assert "movie" in q.search_text and "daughter" in q.search_text and "Handmadien" in q.search_text
+    assert q.text.startswith("moive")  # what the user typed is what the answer shows

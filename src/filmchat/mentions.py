@@ -8,12 +8,23 @@ Everything is computed on demand from the index and remembered.
 
 from __future__ import annotations
 
+import functools
+
 from .index import Index
 from .ranking import top_indices
-from .text import QUESTION_WORDS, bm25_tokens, words
+from .text import QUESTION_WORDS, bm25_tokens, words, zipf
 
 MENTION_CANDIDATES = 20  # best BM25 passages searched for a name as written (a name's passages rank first)
 MENTION_CACHE = 1024  # phrases whose answer is remembered (memory, not quality)
+# A word no article has, rarer in English than this and not in pyspellchecker's English dictionary may be a typo
+# ("dauhgter", "moive", "remeber"; "kimchi" and "nastiest" are words, left as typed) ...
+TYPO_ZIPF = 3.5
+# ... and is read as a word of the articles or of everyday English (the ENGLISH_WORDS most common; so "blnd" is
+# blind, a word no article has, not bond, one they have) this few edits away (at most 5 letters: one), fewest edits
+# first, then the kind of slip typing makes: two letters swapped ("moive": movie, not move), a letter left out
+# ("blnd": blind, not bond), then the more common word
+TYPO_EDITS = 2
+ENGLISH_WORDS = 30_000
 
 
 class Mentions:
@@ -25,6 +36,7 @@ class Mentions:
         self._terms: dict[int, frozenset[str]] = {}  # passage -> its stems and words (coverage)
         self._unit_terms: dict[int, frozenset[str]] = {}  # sentence row -> its stems and words
         self._flat: dict[int, str] = {}  # passage -> its words, space-separated
+        self._vocabulary: list[str] | None = None  # what a typo may stand for: article and everyday English words
 
     def flat(self, i: int) -> str:
         """Passage i as " word word … " (for names found as written), computed once."""
@@ -71,6 +83,26 @@ class Mentions:
                 return True
         return False
 
+    def spelled(self, word: str) -> str:
+        """The word, or the article word it is a typo of ("dauhgter" -> "daughter"): a word no article has, rare
+        in English, close in spelling to a more common word the articles use."""
+        if len(word) < 4 or not word.isalpha() or zipf(word) >= TYPO_ZIPF or self.mentioned((word,)) or _english(word):
+            return word
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        if self._vocabulary is None:
+            from wordfreq import top_n_list
+
+            english = {w for w in top_n_list("en", ENGLISH_WORDS) if w.isalpha()}
+            self._vocabulary = sorted(english | {w for c in self.index.chunks for w in words(c.text) if w.isalpha()})
+        edits = 1 if len(word) <= 5 else TYPO_EDITS
+        near = process.extract(word, self._vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=20)
+        if not near:
+            return word
+        best = min(near, key=lambda m: (m[1], sorted(m[0]) != sorted(word), not _subsequence(word, m[0]), -zipf(m[0])))[0]
+        return best if zipf(best) > zipf(word) else word
+
     def in_parts(self, phrase: tuple[str, ...]) -> bool:
         """Whether a run of capitalised words is one name the articles have, or names written side by side
         ("Orly Airport Martinique", "Nayoung Cho Doo Soon"): parts found as written, at least one of them longer
@@ -87,6 +119,24 @@ class Mentions:
                 if reach and (self.mentioned(part) if len(part) > 1 else self.written(part[0])):
                     best[end] = (True, best[end][1] or multi or len(part) > 1)
         return best[n] == (True, True)
+
+
+@functools.cache
+def _dictionary():
+    from spellchecker import SpellChecker
+
+    return SpellChecker()
+
+
+def _english(word: str) -> bool:
+    """Whether a word is in an English dictionary (pyspellchecker's), rare ones too ("kimchi", "handmaiden")."""
+    return word in _dictionary()
+
+
+def _subsequence(short: str, long: str) -> bool:
+    """Whether ``long`` is ``short`` with letters added (what leaving letters out while typing gives)."""
+    letters = iter(long)
+    return all(ch in letters for ch in short)
 
 
 def terms(text: str) -> set[str]:

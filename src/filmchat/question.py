@@ -16,7 +16,7 @@ import numpy as np
 
 from .films import FilmCatalog, TitleMatch
 from .mentions import Mentions
-from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, phrases, quoted, stems, words
+from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, phrases, quoted, stems, word_tokens, words
 
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
@@ -41,7 +41,7 @@ class Query:
     """The question as understood: text to search, films named, and what kind of answer it wants."""
 
     text: str
-    search_text: str
+    search_text: str  # what is searched: the question with typos read as article words, a follow-up's film first
     titles: list[TitleMatch]
     plural: bool
     which: bool
@@ -74,7 +74,8 @@ def read_question(question: str, catalog: FilmCatalog, mentions: Mentions, limit
     """One question alone: the titles it uses as titles, the names no article has, everyday words of titles."""
     text, truncated = clean_question(question, limit)
     titles = catalog.match(text)
-    q = Query(text, text, titles, bool(PLURAL.search(text)), bool(WHICH.search(text)), truncated=truncated)
+    q = Query(text, respelled(text, mentions), titles, bool(PLURAL.search(text)), bool(WHICH.search(text)),
+              truncated=truncated)
     q.unknown = unknown_names(text, titles, catalog, mentions)
     used = {w for t in titles for w in t_words(text, t)}
     q.stray = frozenset(w for w in words(formal(text)) if w in catalog.ordinary_words and w not in used)
@@ -83,6 +84,17 @@ def read_question(question: str, catalog: FilmCatalog, mentions: Mentions, limit
         inside = [set(words(n)) for n in q.unknown]
         q.titles = [t for t in titles if not any(set(t_words(text, t)) < n for n in inside)]
     return q
+
+
+def respelled(text: str, mentions: Mentions) -> str:
+    """The question with each lower-case word that looks like a typo replaced by the article word it stands for
+    (names, written capitalised, are left as typed: a name no article has must be refused by name)."""
+    out, at = [], 0
+    for low, raw, start, end in word_tokens(text):
+        if raw[:1].islower() and (fixed := mentions.spelled(low)) != low:
+            out += [text[at:start], fixed]
+            at = end
+    return "".join(out) + text[at:] if out else text
 
 
 def unknown_names(text: str, titles: list[TitleMatch], catalog: FilmCatalog, mentions: Mentions) -> list[str]:
@@ -168,7 +180,8 @@ def question_stems() -> frozenset[str]:
 def content_stems(q: Query) -> list[str]:
     """Stemmed content words of the question, without question words, everyday words of titles and the film's title."""
     drop = {i for t in q.titles for i in range(*t.span)}
-    kept = [w for i, w in enumerate(words(q.text)) if i not in drop and w not in QUESTION_WORDS and w not in q.stray
+    kept = [w for i, w in enumerate(words(q.search_text if q.search_text != q.text and not q.focus else q.text))
+            if i not in drop and w not in QUESTION_WORDS and w not in q.stray
             and len(w) > 1]
     out = set()
     for w in kept:
