@@ -170,6 +170,11 @@ def test_films_cli_lists_every_film(tiny):
     ("any flicks under 100 mins? need something short for a weeknight lol", {"Alpha Road"}),
     ("lee do-hyun movies?? i think hes in a couple of these", {"Alpha Road", "Beta House"}),
     ("stuff from 2000-2009 thats less than 100 minutes", {"Alpha Road"}),
+    ("films that run more than 100 minutes but less than 2 hours", {"Gamma Sea"}),  # two runtime conditions
+    ("which films came out from january through june?", {"Alpha Road"}),  # a range of months
+    ("any movies exactly 95 min long?", {"Alpha Road"}),
+    ("which ones go past 120 minutes?", {"Beta House"}),
+    ("wich films came out in octobr?", {"Beta House"}),  # typos read as the words they stand for
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
     a = tiny.ask(question)
@@ -189,6 +194,16 @@ def test_count_of_films_by_a_director(tiny):
     a = tiny.ask("How many films did Ana Park direct?")
     assert a.lead.startswith("**2**") and set(a.films) == {"Alpha Road", "Beta House"}
     assert "director is stated for 3 of the 4 films" in a.lead and "**Delta Night**" in a.lead
+
+
+def test_a_count_asked_mid_sentence(tiny):
+    a = tiny.ask("I'm writing a paper: how many films did Ana Park direct?")
+    assert a.lead.startswith("**2**") and set(a.films) == {"Alpha Road", "Beta House"}
+
+
+def test_a_value_the_catalog_does_not_hold_is_not_a_catalog_question(tiny):
+    a = tiny.ask("which of the 2009 movies won the most awards?")
+    assert a.abstained  # no article gives awards: not a list of 2009 films
 
 
 def test_a_count_asked_as_number_of(tiny):

@@ -73,6 +73,9 @@ def test_a_follow_up_follows_the_latest_film(shipped_composer):
     history = ["which film is about a Korean adoptee?", "and the one with the zombies on a train?"]
     assert "Train To Busan" in shipped_composer.ask("how long is it?", history).lead
     assert "My Father" in shipped_composer.ask("how long is the first one?", history).lead
+    assert "My Father" in shipped_composer.ask("and when did the one before come out?", history).lead
+    # "the first one" of a conversation is a film, not the earliest release
+    assert "Train To Busan" in shipped_composer.ask("when did the first one come out?", history[::-1]).lead
 
 
 def test_every_listed_film_carries_a_citation_of_its_own(shipped_composer):

@@ -390,8 +390,7 @@ class Composer:
             items.append(f"**{escape_md(catalog.name(key))}** " + "".join(f"[{n}]" for n in nums))
         lead = f"{len(keys)} film{'s' if len(keys) != 1 else ''} match: " + ", ".join(i.strip() for i in items) + "."
         names = [catalog.name(k) for k in keys]
-        return self._finish(r, lead, names + [n for n in self._ranked_names(r) if n not in names], hits, note=note,
-                            sentences=sentences)
+        return self._finish(r, lead, names, hits, note=note, sentences=sentences)
 
     def _card(self, r: SearchResult, key: str, note: str) -> Answer:
         """Everything the articles say about one film, each fact cited; disagreements shown side by side."""

@@ -23,7 +23,7 @@ WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s
                    r"|\bthe one (with|about|where|that|who|in which)\b"
                    r"|\b(what('?s| is| was) (it|that|this)( film| movie)? called|which one (is|was) it|what('?s| is| was) (its|the) (name|title))\b", re.I)
 # "the first one", "the other film": an earlier film of the conversation than the latest
-EARLIER = re.compile(r"\b(the )?(first|earlier|previous|other|former) (one|film|movie)\b", re.I)
+EARLIER = re.compile(r"\b(the )?(first|earlier|previous|other|former) (one|film|movie)\b|\bthe (one|film|movie) (before)\b", re.I)
 REFERS_BACK = re.compile(r"\b(it|its|it's|he|him|his|she|her|hers|they|them|their|this|that|these|those|the (film|movie|show|drama|story))\b", re.I)
 # "Which film is about …" carries no content; the dense query is the rest of the question.
 FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|dramas?)\s+(is|are|was|were|has|have|had|does|do|did)?\s*(about\s+)?", re.I)

@@ -103,7 +103,7 @@ class Searcher:
         focus = films[-1]  # the film of the most recent turn that had one
         if EARLIER.search(q.text):  # "the first one", "the other film"
             distinct = list(dict.fromkeys(reversed(films)))
-            m = EARLIER.search(q.text).group(2).lower()
+            m = (EARLIER.search(q.text).group(2) or "previous").lower()  # "the one before": the previous film
             focus = distinct[-1] if m == "first" else (distinct[1] if len(distinct) > 1 else focus)
         if OTHER.search(q.text) and (q.plural or q.which):
             q.exclude, q.plural = focus, True  # "what other films deal with autism?"

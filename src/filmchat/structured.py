@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, FilmEntry, Value, catalog_for
+from .grounding import asked
 from .question import DESCRIBES
 from .text import QUESTION_WORDS, words, zipf
 
@@ -33,11 +34,9 @@ NOUN = {"release": "release date", "duration": "runtime", "director": "director"
         "true_story": "true story"}
 SHOWN_MISSING = 6  # films named in "the articles don't give it for …" before "and N more"
 # Chatter around a question that does not describe a story ("need something short for a weeknight lol"): words
-# at least this common in English carry no topic ("something", "need", "think", "couple") ...
+# at least this common in English carry no topic ("something", "need", "think", "couple"), nor do words no article
+# has ("weeknight", "flight"); any other word may be what the films are about, and leaves the question to retrieval
 CHATTER_ZIPF = 5.0
-# ... nor do words rarer than this that no article has ("pls", "weeknight"); a word between the two that no article
-# has ("robot", 4.2) is a topic the articles lack, left to retrieval to say so (both set on blind2's chatter)
-SLANG_ZIPF = 4.0
 
 # words a structured question may hold besides its values: anything else sends it to retrieval
 FILLER = QUESTION_WORDS | set(
@@ -50,7 +49,7 @@ FILLER = QUESTION_WORDS | set(
     "watch mentioned listed corpus sad season month decade s come out later first second ones either both whats thats which s "
     "whos releases like say eg ie versus vs pls plz thx lists listed short flick flicks picture pictures title titles "
     "tearjerker tearjerkers weepie weepies anything something stuff pic pics every anywhere everywhere across overall "
-    "ever".split()
+    "ever among half counting exactly go goes past but".split()
 ) | set(MONTH_NAMES) | set(MONTH_SHORT) | set(SEASONS) | set(NUMBERS)
 
 # words that are never part of a person's name in a question ("did the director of Hope direct")
@@ -63,10 +62,12 @@ BEFORE_AFTER = re.compile(r"\b(before|prior to|earlier than|after|since|later th
 DECADE = re.compile(r"\b(?:the )?((?:19|20)?\d0)s\b")
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 MONTH = re.compile(r"\b(" + "|".join(MONTH_NAMES + list(MONTH_SHORT)) + r")\b")
+MONTH_RANGE = re.compile(r"\b(?:from )?" + MONTH.pattern + r" (?:to|through|thru|till|until|and)? ?" + MONTH.pattern)
 SEASON = re.compile(r"\b(?:(?:in|during) (?:the )?)?(spring|summer|autumn|fall|winter)\b")
 AMOUNT = r"(\d+(?: \d)?|an?|one|two|three|four)(?: and a half)?"
-RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|under|less than|shorter than|at most|below|within) "
-                     + AMOUNT + r" (hours?|hrs?|minutes?|mins?)\b")
+RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|past|beyond|exceeding|under|less than|shorter than|"
+                     r"at most|below|within|exactly) " + AMOUNT + r" (hours?|hrs?|minutes?|mins?|min)\b")
+LONGER = ("over", "more than", "longer than", "at least", "above", "past", "beyond", "exceeding")
 NAME = r"([a-z]+(?: [a-z]+){1,3}?)"
 END = r"(?= in it| in them| before| after| in | between| and | run| is | are | was | were | came| released|$)"  # where a name in a question ends
 DIRECTOR = [re.compile(r"\bdirected by " + NAME + END),
@@ -85,7 +86,7 @@ COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|lates
 FILM_NOUN = re.compile(r"\b(films?|movies?|ones|flicks?|pics?|pictures?|titles?|releases|anything|something|stuff)\b")
 FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|list|name|show)\b|^(how many|number of|count)\b"
                    r"|\bdid .+ direct\b")
-COUNT = re.compile(r"^(how many|number of|count)\b")
+COUNT = re.compile(r"\b(how many|number of)\b|^count\b")
 
 
 @dataclass
@@ -125,8 +126,8 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     """What the question asks of the catalog, or None when it is not such a question (a word is left unexplained).
 
     A question that describes a story must have every word accounted for ("which 2013 film is about a prisoner?"
-    is retrieval's); one that does not may also hold chatter (``CHATTER_ZIPF``, ``SLANG_ZIPF``; ``in_articles``
-    says whether any article has a word)."""
+    is retrieval's); one that does not may also hold chatter (``CHATTER_ZIPF``; ``in_articles`` says whether
+    any article has a word)."""
     text = " ".join(words(question))
     rest = text
     conds: list[Condition] = []
@@ -140,10 +141,13 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     if (m := TRUE.search(rest)):
         take(m)
         conds.append(Condition("true_story", "are based on a true story or real events", lambda v: True))
-    if (m := RUNTIME.search(rest)):
+    while (m := RUNTIME.search(rest)):  # "more than 110 minutes but less than 2 hours": both
         take(m)
         limit = _amount(m.group(2), m.group(3), "half" in m.group(0))
-        more = m.group(1) in ("over", "more than", "longer than", "at least", "above")
+        if m.group(1) == "exactly":
+            conds.append(Condition("duration", f"run {limit} minutes", lambda v, L=limit: v.minutes == L))
+            continue
+        more = m.group(1) in LONGER
         strict = m.group(1) not in ("at least", "at most", "within")
         unit = f"{limit} minutes"
         conds.append(Condition("duration", f"run {'over' if more else 'under'} {unit}",
@@ -172,6 +176,12 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
                                lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
         # "in the winter, like December to February": the months only say what the season is
         rest = " ".join(w for w in rest.split() if _month(w) not in months)
+    if (m := MONTH_RANGE.search(rest)):  # "january through june", "jul-dec"
+        take(m)
+        a, b = _month(m.group(1)), _month(m.group(2))
+        months = tuple((a - 1 + i) % 12 + 1 for i in range((b - a) % 12 + 1))
+        conds.append(Condition("release", f"came out {MONTH_NAMES[a - 1].title()}–{MONTH_NAMES[b - 1].title()}",
+                               lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
     month = MONTH.search(rest)
     if month:
         take(month)
@@ -204,7 +214,7 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     compare = COMPARE.search(rest) if len(named) >= 2 else None
     strict = DESCRIBES.search(question)
     unexplained = [w for w in rest.split() if w not in FILLER]
-    chatter = [w for w in unexplained if zipf(w) >= CHATTER_ZIPF or (zipf(w) < SLANG_ZIPF and not in_articles(w))]
+    chatter = [w for w in unexplained if zipf(w) >= CHATTER_ZIPF or not in_articles(w)]
     if unexplained and (strict or chatter != unexplained or not FILM_NOUN.search(text)):
         return None  # a word that may be a topic, or chatter in a question that is not after films ("what happened in 1987?")
     if len(named) >= 2 and not conds and compare:
@@ -252,15 +262,18 @@ def _spelling(name: str, values: list[Value]) -> str:
 def answer_structured(composer, r, note: str = ""):
     """An ``Answer`` for a question over the catalog, or None to let retrieval answer it."""
     q = r.query
+    if q.focus or asked(q.text):  # a follow-up about one film; a fact the catalog does not hold ("most awards")
+        return None
     catalog = catalog_for(composer.searcher)
     searcher = composer.searcher
     known = lambda w: searcher.mentions.mentioned((w,))  # noqa: E731
     named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])]  # in the order the question names them
-    parsed = parse(q.text, named, catalog, known)
+    text = q.search_text if not q.focus else q.text  # typos read as the words they stand for ("octobr")
+    parsed = parse(text, named, catalog, known)
     if parsed is None and len(named) < 2 and COMPARE.search(q.text.lower()):
         # "marathon or daisy, which one is older": two or more titles compared are titles, however they are typed
         loose = [t.key for t in sorted(searcher.catalog.match(q.text, loose=True), key=lambda t: t.span[0])]
-        parsed = parse(q.text, loose, catalog, known) if len(loose) >= 2 else None
+        parsed = parse(text, loose, catalog, known) if len(loose) >= 2 else None
         parsed = parsed if parsed and parsed.form == "compare" else None
     if parsed is None:
         return None
