@@ -166,3 +166,9 @@ def test_a_list_introduction_copied_into_another_article_is_still_cited(tmp_path
     r = searcher.search("which films are based on true stories?")
     assert r.intro is not None and r.intro.chunk.file == "zz-full.txt"
     assert {"Night Train", "Snow Field"} <= {f.name for f in r.films}
+
+
+def test_words_that_mean_a_story_are_told_from_chatter(shipped_composer):
+    searcher = shipped_composer.searcher
+    assert searcher.means_a_story(["zombies", "train"])
+    assert not searcher.means_a_story(["mom", "really", "enjoys"])

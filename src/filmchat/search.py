@@ -205,6 +205,13 @@ class Searcher:
             dense[c] = max(s, 0.0)
         return dense, {c: u for c, (_, u) in best.items()}
 
+    def means_a_story(self, words: list[str]) -> bool:
+        """Whether these words, alone, mean what some sentence of the articles says (as close as an answer must be):
+        "prison" does, "my mom really enjoys" does not. Tells a question's topic from chatter around it."""
+        vector = self.embedder.encode([" ".join(words)])[0]
+        best = self.index.dense(vector, 1)
+        return bool(best) and max(s for s, _ in best.values()) >= self.settings.abstain_threshold
+
     def best_sentence(self, q: Query, hits: list[Hit], accept=None) -> tuple[Hit, tuple[int, int] | None] | None:
         """The sentence among these passages that answers a question about a known film.
 

@@ -34,9 +34,11 @@ NOUN = {"release": "release date", "duration": "runtime", "director": "director"
         "true_story": "true story"}
 SHOWN_MISSING = 6  # films named in "the articles don't give it for …" before "and N more"
 # Chatter around a question that does not describe a story ("need something short for a weeknight lol"): words
-# at least this common in English carry no topic ("something", "need", "think", "couple"), nor do words no article
-# has ("weeknight", "flight"); any other word may be what the films are about, and leaves the question to retrieval
+# at least this common in English carry no topic ("something", "need", "think", "couple") ...
 CHATTER_ZIPF = 5.0
+# ... nor do rarer words than this that no article has ("pls", "tmrw"); a word between the two that no article has
+# ("robot" 4.2, "identify" 4.4) may be a topic the articles lack, and leaves the question to retrieval, which says so
+SLANG_ZIPF = 4.0
 
 # words a structured question may hold besides its values: anything else sends it to retrieval
 FILLER = QUESTION_WORDS | set(
@@ -49,7 +51,10 @@ FILLER = QUESTION_WORDS | set(
     "watch mentioned listed corpus sad season month decade s come out later first second ones either both whats thats which s "
     "whos releases like say eg ie versus vs pls plz thx lists listed short flick flicks picture pictures title titles "
     "tearjerker tearjerkers weepie weepies anything something stuff pic pics every anywhere everywhere across overall "
-    "ever among half counting exactly go goes past but".split()
+    "ever among half counting exactly go goes past but "
+    # contractions as words() leaves them, apostrophe dropped
+    "im ive id youre youve youd theyre theyve thats whats whos dont doesnt didnt isnt arent wasnt werent cant couldnt "
+    "wont wouldnt shouldnt hes shes lets".split()
 ) | set(MONTH_NAMES) | set(MONTH_SHORT) | set(SEASONS) | set(NUMBERS)
 
 # words that are never part of a person's name in a question ("did the director of Hope direct")
@@ -122,12 +127,14 @@ def _name_in(name: str, value: str) -> bool:
     return f" {name} " in f" {' '.join(words(value))} "
 
 
-def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda word: True) -> Parsed | None:
+def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda word: True,
+          means_a_story=lambda words: True) -> Parsed | None:
     """What the question asks of the catalog, or None when it is not such a question (a word is left unexplained).
 
     A question that describes a story must have every word accounted for ("which 2013 film is about a prisoner?"
-    is retrieval's); one that does not may also hold chatter (``CHATTER_ZIPF``; ``in_articles`` says whether
-    any article has a word)."""
+    is retrieval's); one that does not may also hold chatter (``CHATTER_ZIPF``, ``SLANG_ZIPF``; ``in_articles``
+    says whether any article has a word) and other words of the articles, as long as they do not mean something a film's sentence says
+    (``means_a_story``: "my mom only really enjoys older movies" does not, "prison" does)."""
     text = " ".join(words(question))
     rest = text
     conds: list[Condition] = []
@@ -214,9 +221,10 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     compare = COMPARE.search(rest) if len(named) >= 2 else None
     strict = DESCRIBES.search(question)
     unexplained = [w for w in rest.split() if w not in FILLER]
-    chatter = [w for w in unexplained if zipf(w) >= CHATTER_ZIPF or not in_articles(w)]
-    if unexplained and (strict or chatter != unexplained or not FILM_NOUN.search(text)):
-        return None  # a word that may be a topic, or chatter in a question that is not after films ("what happened in 1987?")
+    topic = [w for w in unexplained if zipf(w) < CHATTER_ZIPF and in_articles(w)]
+    lacking = [w for w in unexplained if SLANG_ZIPF <= zipf(w) < CHATTER_ZIPF and not in_articles(w)]
+    if unexplained and (strict or lacking or not FILM_NOUN.search(text) or (topic and means_a_story(topic))):
+        return None  # what a film is about, or chatter in a question that is not after films ("what happened in 1987?")
     if len(named) >= 2 and not conds and compare:
         kind, largest = _order_of(compare.group(1), text)
         return Parsed("compare", kind=kind, largest=largest, named=named)
@@ -266,14 +274,14 @@ def answer_structured(composer, r, note: str = ""):
         return None
     catalog = catalog_for(composer.searcher)
     searcher = composer.searcher
-    known = lambda w: searcher.mentions.mentioned((w,))  # noqa: E731
+    known, story = (lambda w: searcher.mentions.mentioned((w,))), searcher.means_a_story
     named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])]  # in the order the question names them
     text = q.search_text if not q.focus else q.text  # typos read as the words they stand for ("octobr")
-    parsed = parse(text, named, catalog, known)
+    parsed = parse(text, named, catalog, known, story)
     if parsed is None and len(named) < 2 and COMPARE.search(q.text.lower()):
         # "marathon or daisy, which one is older": two or more titles compared are titles, however they are typed
         loose = [t.key for t in sorted(searcher.catalog.match(q.text, loose=True), key=lambda t: t.span[0])]
-        parsed = parse(text, loose, catalog, known) if len(loose) >= 2 else None
+        parsed = parse(text, loose, catalog, known, story) if len(loose) >= 2 else None
         parsed = parsed if parsed and parsed.form == "compare" else None
     if parsed is None:
         return None
