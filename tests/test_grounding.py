@@ -74,6 +74,9 @@ def test_a_follow_up_follows_the_latest_film(shipped_composer):
     assert "Train To Busan" in shipped_composer.ask("how long is it?", history).lead
     assert "My Father" in shipped_composer.ask("how long is the first one?", history).lead
     assert "My Father" in shipped_composer.ask("and when did the one before come out?", history).lead
+    # something of an earlier film, named in the follow-up, brings that film back
+    assert "My Father" in shipped_composer.ask("who directed the adoptee one?", history).lead
+    assert "Train To Busan" in shipped_composer.ask("who directed it?", history).lead
     # "the first one" of a conversation is a film, not the earliest release
     assert "Train To Busan" in shipped_composer.ask("when did the first one come out?", history[::-1]).lead
 

@@ -105,12 +105,30 @@ class Searcher:
             distinct = list(dict.fromkeys(reversed(films)))
             m = (EARLIER.search(q.text).group(2) or "previous").lower()  # "the one before": the previous film
             focus = distinct[-1] if m == "first" else (distinct[1] if len(distinct) > 1 else focus)
+        else:
+            focus = self._described(q, films, focus)
         if OTHER.search(q.text) and (q.plural or q.which):
             q.exclude, q.plural = focus, True  # "what other films deal with autism?"
         elif not q.which:  # in "which film is about a man whose wife returns to him?", "him" is not the old film
             q.focus = focus  # "who directed it?", "what did the DNA test show?"
             q.search_text = f"{self.catalog.name(focus)}: {q.search_text}"
         return q
+
+    def _described(self, q: Query, films: list[str], latest: str) -> str:
+        """A follow-up that names something of an earlier film ("when did the remake come out?", "who directed
+        the zombie one?") is about the film of the conversation whose passages have most of its content words;
+        the latest film when none has more than it."""
+        content = content_stems(q)
+        earlier = [k for k in dict.fromkeys(reversed(films)) if k != latest]
+        if not content or not earlier:
+            return latest
+
+        def held(key: str) -> int:
+            seen = set().union(*(self.mentions.terms(i) for i in self.catalog.chunk_ids.get(key, [])))
+            return sum(w in seen for w in content)
+
+        best = max(earlier, key=held)  # the most recent of equals
+        return best if held(best) > held(latest) else latest
 
     def conversation(self, history: list[str]) -> list[Turn]:
         """Each turn of the conversation: the film it named or was answered with, or the names no article has.
