@@ -16,7 +16,7 @@ import pytest
 from filmchat.lifecycle import open_composer
 from filmchat.catalog import catalog_for, catalog_table, parse_date, parse_minutes
 from filmchat.settings import load_settings
-from filmchat.structured import parse
+from filmchat.conditions import parse
 
 from conftest import write_corpus
 

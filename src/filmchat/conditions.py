@@ -1,0 +1,249 @@
+"""What a question asks of the film catalog, read without a language model: conditions on stated values
+(year, month, season, decade, ranges, runtime, director, actor, true story), a comparison between named
+films, a superlative or a count — or None, and the question goes to retrieval.
+
+Recognition is conservative: besides its conditions, a question may hold only question words, chatter
+(very common words, or words no article has that are rare in English) and words that, alone, mean no story
+a film's sentence tells; a question that describes a story ("which 2013 film is about a prisoner?") is
+retrieval's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .catalog import Catalog, Value
+from .question import DESCRIBES
+from .text import QUESTION_WORDS, words, zipf
+
+MONTH_NAMES = "january february march april may june july august september october november december".split()
+# how months are shortened when typed ("sept–nov"), each to its month's number
+MONTH_SHORT = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
+               "nov": 11, "dec": 12}
+SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11), "winter": (12, 1, 2)}
+NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "ninety": 90, "hundred": 100}
+# Chatter around a question that does not describe a story ("need something short for a weeknight lol"): words
+# at least this common in English carry no topic ("something", "need", "think", "couple") ...
+CHATTER_ZIPF = 5.0
+# ... nor do rarer words than this that no article has ("pls", "tmrw"); a word between the two that no article has
+# ("robot" 4.2, "identify" 4.4) may be a topic the articles lack, and leaves the question to retrieval, which says so
+SLANG_ZIPF = 4.0
+
+# words a structured question may hold besides its values: anything else sends it to retrieval
+FILLER = QUESTION_WORDS | set(
+    "released release come came out made premiered premiere first last longest shortest earliest oldest latest newest "
+    "runs run running long runtime length minutes minute mins hours hour directed direct director directors by star "
+    "stars starring starred act acted acting appear appears appeared play plays played featuring in year years between "
+    "before after and or than list name show all articles article these those of the most recent recently longer shorter "
+    "earlier later older newer true story stories based on real events event case cases life actual incident inspired "
+    "count number total how many there from to until through during over under more less at least above below within "
+    "watch mentioned listed corpus sad season month decade s come out later first second ones either both whats thats which s "
+    "whos releases like say eg ie versus vs pls plz thx lists listed short flick flicks picture pictures title titles "
+    "tearjerker tearjerkers weepie weepies anything something stuff pic pics every anywhere everywhere across overall "
+    "ever among half counting exactly go goes past but "
+    # contractions as words() leaves them, apostrophe dropped
+    "im ive id youre youve youd theyre theyve thats whats whos dont doesnt didnt isnt arent wasnt werent cant couldnt "
+    "wont wouldnt shouldnt hes shes lets".split()
+) | set(MONTH_NAMES) | set(MONTH_SHORT) | set(SEASONS) | set(NUMBERS)
+
+# words that are never part of a person's name in a question ("did the director of Hope direct")
+NOT_NAME = set("the a an it its this that these those which what who film films movie movies he she they his her their "
+               "director directors actor actors same other also".split())
+TRUE = re.compile(r"\b(based on|inspired by) (a |an |the )?(true|real|actual) (story|stories|events?|cases?|life|incidents?)\b"
+                  r"|\btrue (story|stories|events)\b|\breal (events|life events|cases)\b")
+BETWEEN = re.compile(r"\b(?:(?:between|from) )?((?:19|20)\d\d) (?:(?:and|to|until|through|thru) )?((?:19|20)\d\d)\b")
+BEFORE_AFTER = re.compile(r"\b(before|prior to|earlier than|after|since|later than) (\d{4})\b")
+DECADE = re.compile(r"\b(?:the )?((?:19|20)?\d0)s\b")
+YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+MONTH = re.compile(r"\b(" + "|".join(MONTH_NAMES + list(MONTH_SHORT)) + r")\b")
+MONTH_RANGE = re.compile(r"\b(?:from )?" + MONTH.pattern + r" (?:to|through|thru|till|until|and)? ?" + MONTH.pattern)
+SEASON = re.compile(r"\b(?:(?:in|during) (?:the )?)?(spring|summer|autumn|fall|winter)\b")
+AMOUNT = r"(\d+(?: \d)?|an?|one|two|three|four)(?: and a half)?"
+RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|past|beyond|exceeding|under|less than|shorter than|"
+                     r"at most|below|within|exactly) " + AMOUNT + r" (hours?|hrs?|minutes?|mins?|min)\b")
+LONGER = ("over", "more than", "longer than", "at least", "above", "past", "beyond", "exceeding")
+NAME = r"([a-z]+(?: [a-z]+){1,3}?)"
+END = r"(?= in it| in them| before| after| in | between| and | run| is | are | was | were | came| released|$)"  # where a name in a question ends
+DIRECTOR = [re.compile(r"\bdirected by " + NAME + END),
+            re.compile(r"\b(?:did|has|have) " + NAME + r" direct(?:ed)?\b"),
+            re.compile(r"\bby (?:director )?" + NAME + END)]
+ACTOR = [re.compile(r"\b(?:starring|featuring|with) " + NAME + END),
+         re.compile(r"\b(?:does|did|has|have) " + NAME + r" (?:star|act|appear|play)(?:red|ed|s)?\b"),
+         re.compile(r"\b(?:films?|movies?) (?:stars?|starring|with) " + NAME + END),
+         re.compile(r"^" + NAME + r"(?= (?:films?|movies?|flicks?|pics?)\b)")]  # "son ye jin movies?": a known name only
+SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|most recent(?:ly)?|(?:came out|released) "
+                         r"(?:first|last))\b")
+COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|latest|newer|newest|more recent|after|last|"
+                     r"longer|longest|shorter|shortest)\b")
+# a question after a set of films: it names them as films ("movies under 110 minutes?", "anything from 2013?"),
+# or asks which / how many
+FILM_NOUN = re.compile(r"\b(films?|movies?|ones|flicks?|pics?|pictures?|titles?|releases|anything|something|stuff)\b")
+FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|list|name|show)\b|^(how many|number of|count)\b"
+                   r"|\bdid .+ direct\b")
+COUNT = re.compile(r"\b(how many|number of)\b|^count\b")
+
+
+@dataclass
+class Condition:
+    kind: str  # release | duration | director | cast | true_story
+    words: str  # how the answer describes it ("released before 2010")
+    test: object  # Value -> True / False / None (None: the value is too vague to say, e.g. a year for a month)
+
+
+@dataclass
+class Parsed:
+    form: str  # filter | count | superlative | compare
+    conditions: list[Condition] = field(default_factory=list)
+    kind: str | None = None  # what a superlative or comparison orders by
+    largest: bool = True  # longest / latest
+    named: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- understanding the question
+
+def _amount(n: str, unit: str, half: bool) -> int:
+    value = NUMBERS.get(n) or int(n.split()[0])
+    minutes = value * 60 if unit.startswith("h") else value
+    return minutes + (30 if half else 0)
+
+
+def _month(word: str) -> int | None:
+    """A month's number from its name or its usual shortening ("sept" -> 9)."""
+    return MONTH_NAMES.index(word) + 1 if word in MONTH_NAMES else MONTH_SHORT.get(word)
+
+
+def _name_in(name: str, value: str) -> bool:
+    return f" {name} " in f" {' '.join(words(value))} "
+
+
+def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda word: True,
+          means_a_story=lambda words: True) -> Parsed | None:
+    """What the question asks of the catalog, or None when it is not such a question (a word is left unexplained).
+
+    A question that describes a story must have every word accounted for ("which 2013 film is about a prisoner?"
+    is retrieval's); one that does not may also hold chatter (``CHATTER_ZIPF``, ``SLANG_ZIPF``; ``in_articles``
+    says whether any article has a word) and other words of the articles, as long as they do not mean something a film's sentence says
+    (``means_a_story``: "my mom only really enjoys older movies" does not, "prison" does)."""
+    text = " ".join(words(question))
+    rest = text
+    conds: list[Condition] = []
+
+    def take(m):
+        nonlocal rest
+        rest = " ".join(rest.replace(m.group(0), " ", 1).split())
+
+    for title in [" ".join(words(catalog.get(k).name)) for k in named if catalog.get(k)]:
+        rest = rest.replace(title, " ")
+    if (m := TRUE.search(rest)):
+        take(m)
+        conds.append(Condition("true_story", "are based on a true story or real events", lambda v: True))
+    while (m := RUNTIME.search(rest)):  # "more than 110 minutes but less than 2 hours": both
+        take(m)
+        limit = _amount(m.group(2), m.group(3), "half" in m.group(0))
+        if m.group(1) == "exactly":
+            conds.append(Condition("duration", f"run {limit} minutes", lambda v, L=limit: v.minutes == L))
+            continue
+        more = m.group(1) in LONGER
+        strict = m.group(1) not in ("at least", "at most", "within")
+        unit = f"{limit} minutes"
+        conds.append(Condition("duration", f"run {'over' if more else 'under'} {unit}",
+                               lambda v, L=limit, up=more, st=strict: v.minutes is not None and (
+                                   (v.minutes > L if st else v.minutes >= L) if up else (v.minutes < L if st else v.minutes <= L))))
+    if (m := BETWEEN.search(rest)):
+        take(m)
+        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        conds.append(Condition("release", f"came out between {a} and {b}", lambda v, a=a, b=b: a <= v.date[0] <= b))
+    if (m := BEFORE_AFTER.search(rest)):
+        take(m)
+        y, before = int(m.group(2)), m.group(1) in ("before", "prior to", "earlier than")
+        since = m.group(1) == "since"
+        conds.append(Condition("release", f"came out {m.group(1)} {y}",
+                               lambda v, y=y, b=before, s=since: v.date[0] < y if b else (v.date[0] >= y if s else v.date[0] > y)))
+    if (m := DECADE.search(rest)):
+        take(m)
+        d = m.group(1)
+        start = int(d) if len(d) == 4 else (1900 + int(d) if int(d) >= 30 else 2000 + int(d))
+        conds.append(Condition("release", f"came out in the {start}s", lambda v, s=start: s <= v.date[0] < s + 10))
+    if (m := SEASON.search(rest)):
+        take(m)
+        months = SEASONS[m.group(1)]
+        span = f"{MONTH_NAMES[months[0] - 1].title()}–{MONTH_NAMES[months[-1] - 1].title()}"
+        conds.append(Condition("release", f"came out in {m.group(1)} ({span})",
+                               lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
+        # "in the winter, like December to February": the months only say what the season is
+        rest = " ".join(w for w in rest.split() if _month(w) not in months)
+    if (m := MONTH_RANGE.search(rest)):  # "january through june", "jul-dec"
+        take(m)
+        a, b = _month(m.group(1)), _month(m.group(2))
+        months = tuple((a - 1 + i) % 12 + 1 for i in range((b - a) % 12 + 1))
+        conds.append(Condition("release", f"came out {MONTH_NAMES[a - 1].title()}–{MONTH_NAMES[b - 1].title()}",
+                               lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
+    month = MONTH.search(rest)
+    if month:
+        take(month)
+        mo = _month(month.group(1))
+        conds.append(Condition("release", f"came out in {MONTH_NAMES[mo - 1].title()}",
+                               lambda v, mo=mo: None if v.date[1] is None else v.date[1] == mo))
+    years = YEAR.findall(rest)
+    if years:  # "in 2012 or 2013": any of them
+        for y in years:
+            rest = " ".join(rest.replace(y, " ", 1).split())
+        ys = sorted({int(y) for y in years})
+        shown = " or ".join(str(y) for y in ys)
+        conds.append(Condition("release", f"came out in {shown}", lambda v, ys=ys: v.date[0] in ys))
+    for kind, patterns, verb in (("director", DIRECTOR, "were directed by"), ("cast", ACTOR, "star")):
+        for p in patterns:
+            m = p.search(rest)
+            if not m or any(w in NOT_NAME for w in m.group(1).split()):
+                continue
+            name = m.group(1)
+            known = [v for f in catalog.films for v in f.values.get(kind, []) if _name_in(name, v.text)]
+            if not known and (m.group(0).startswith(("with", "by ")) or m.start() == 0):
+                continue  # "films with zombies", "by the sea": only a name the articles give
+            take(m)
+            shown = _spelling(name, known)
+            conds.append(Condition(kind, f"{verb} {shown}", lambda v, n=name: _name_in(n, v.text)))
+            break
+    superlative = SUPERLATIVE.search(rest)
+    if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
+        superlative = re.search(r"\b(first|last)\b", rest)  # "what was the first film released?"
+    compare = COMPARE.search(rest) if len(named) >= 2 else None
+    strict = DESCRIBES.search(question)
+    unexplained = [w for w in rest.split() if w not in FILLER]
+    topic = [w for w in unexplained if zipf(w) < CHATTER_ZIPF and in_articles(w)]
+    lacking = [w for w in unexplained if SLANG_ZIPF <= zipf(w) < CHATTER_ZIPF and not in_articles(w)]
+    if unexplained and (strict or lacking or not FILM_NOUN.search(text) or (topic and means_a_story(topic))):
+        return None  # what a film is about, or chatter in a question that is not after films ("what happened in 1987?")
+    if len(named) >= 2 and not conds and compare:
+        kind, largest = _order_of(compare.group(1), text)
+        return Parsed("compare", kind=kind, largest=largest, named=named)
+    if len(named) == 1:
+        return None
+    if superlative:
+        kind, largest = _order_of(superlative.group(1), text)
+        return Parsed("superlative", conds, kind, largest, named)
+    if conds and COUNT.search(text):
+        return Parsed("count", conds, named=named)
+    if conds and FRAME.search(text):
+        return Parsed("filter", conds, named=named)
+    return None
+
+
+def _order_of(word: str, text: str) -> tuple[str, bool]:
+    """Which value orders the films, and whether the answer is the largest (latest, longest)."""
+    if re.search(r"long|short", word):
+        return "duration", word.startswith("long")
+    if word in ("first", "last") and re.search(r"\b(long|runtime|minutes)\b", text):
+        return "duration", word == "last"
+    return "release", word in ("later", "latest", "newer", "newest", "more recent", "most recent", "most recently",
+                               "after", "last", "came out last", "released last")
+
+
+def _spelling(name: str, values: list[Value]) -> str:
+    """A person's name as an article writes it ("Park Jin-Pyo"), else as asked, capitalised."""
+    for v in values:
+        for part in re.split(r"\s*,\s*|\s+and\s+", v.text):
+            if " ".join(words(part)) == name:
+                return part.strip()
+    return name.title()
