@@ -127,3 +127,13 @@ def test_a_known_name_alone_does_not_carry_an_answer(shipped_composer):
     assert a.abstained and a.films == [], a.lead  # Song Kang Ho is in The Attorney; no taxi driver is
     b = shipped_composer.ask("Which film is based on Bae Hyung Jin?")
     assert not b.abstained and b.films[0] == "Marathon"
+
+
+def test_a_cast_given_in_the_plot_as_character_and_actor_answers_who_plays(shipped_composer):
+    a = shipped_composer.ask("who plays in I Can Speak?")
+    assert not a.abstained and "Na Moon Hee" in a.lead
+
+
+def test_a_release_from_prison_is_not_a_release_date(shipped_composer):
+    a = shipped_composer.ask("what year did His Last Gift come out?")
+    assert a.abstained and "came out" in a.lead

@@ -306,7 +306,10 @@ class Composer:
         found = self.searcher.best_sentence(
             r.query, hits, accept=lambda s: states(kind, s) and all(has_name(s, [n]) for n in names
                                                                     if not self._is_title(n, key)))
-        if found is None or not r.answerable:
+        # a sentence that states the fact answers a metadata kind ("pits Na Ok Boon (Na Moon Hee) against …" says
+        # who plays); for the others, whose stating words are looser ("won the hearts"), the question's other words
+        # must be in the film's passages too
+        if found is None or not (r.answerable or kind in FACT_LABEL):
             return self._abstain(r, note, missing=kind)
         lead_hit, span = found
         name = self.searcher.catalog.name(key)
