@@ -102,3 +102,39 @@ def test_switching_the_backend_keeps_the_index(tiny_settings, embedder):
     assert index_status(other).ok
     assert len(load_index(other)) == 4 and build_index(other, embedder).rebuilt is False
     assert load_index(other).manifest["backend"] == tiny_settings.backend  # recorded, for the record
+
+
+def test_a_copied_passage_is_found_once_at_build_and_stored(tiny_settings, embedder):
+    """Near-duplicates are a pass over every passage: the build stores them (checksummed), a load reads them."""
+    space = (tiny_settings.corpus_dir / "space.txt").read_text(encoding="utf-8")
+    (tiny_settings.corpus_dir / "space-excerpt.txt").write_text(space.split("\n\n2.")[0].replace(
+        "Films About Space", "Space In Brief"), encoding="utf-8")
+    build_index(tiny_settings, embedder)
+    index = load_index(tiny_settings)
+    copies = {i: d for i, d in enumerate(index.duplicate_of) if d != i}
+    assert copies and all(index.chunks[i].file == "space-excerpt.txt" and index.chunks[d].file == "space.txt"
+                          for i, d in copies.items())
+    assert "duplicates.npy" in index.manifest["artifacts"]
+
+
+def test_an_index_of_the_previous_format_is_rebuilt_not_read(tiny_settings, embedder):
+    """An index written before duplicates were stored has no duplicates.npy: it is rebuilt from scratch, never
+    read as if it had them."""
+    from filmchat import store
+
+    build_index(tiny_settings, embedder)
+    build = load_index(tiny_settings).directory
+    manifest = json.loads((build / "manifest.json").read_text())
+    (build / "duplicates.npy").unlink()
+    manifest["format"] = store.FORMAT - 1
+    del manifest["artifacts"]["duplicates.npy"]
+    raw = json.dumps(manifest).encode()
+    (build / "manifest.json").write_bytes(raw)
+    import hashlib
+
+    (tiny_settings.index_dir / "CURRENT").write_text(f"{build.name} {hashlib.sha256(raw).hexdigest()}\n")
+    with pytest.raises(IndexMismatch, match="format"):
+        load_index(tiny_settings)
+    report = build_index(tiny_settings, embedder)
+    assert report.full and "format" in report.note
+    assert len(load_index(tiny_settings).duplicate_of) == report.chunks

@@ -25,6 +25,7 @@ import numpy as np
 from . import __version__
 from .chunking import CHUNKER_VERSION, META, Chunk, chunk_corpus, sentence_spans
 from .corpus import CorpusError, Skipped, read_corpus, scan_corpus, show_path
+from .dedup import near_duplicates
 from .embedding import Embedder
 from .settings import Settings
 from .store import (ARTIFACTS, BUILD_NAME, FORMAT, REBUILD, REBUILD_FOR, BuildLock, IndexBusy, IndexCorrupt,  # noqa: F401
@@ -68,6 +69,7 @@ class Index:
     embeddings: np.ndarray
     vectors: object  # faiss.Index over the unit vectors
     bm25: object  # bm25s.BM25 over the chunks
+    duplicate_of: list[int] | None = None  # per chunk, the chunk it copies (itself if none); None: not stored
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -463,6 +465,7 @@ def _write_build(settings, index_dir, files, titles, skipped, chunks, units, emb
             json.dumps([dataclasses.asdict(c) for c in chunks], ensure_ascii=False), encoding="utf-8")
         np.save(build / "units.npy", units)
         np.save(build / "embeddings.npy", embeddings)
+        np.save(build / "duplicates.npy", np.asarray(near_duplicates(chunks), np.int64))  # a pass over every passage
         vectors, params = make_faiss_index(embeddings)
         faiss.write_index(vectors, str(build / "vectors.faiss"))
         retriever = bm25s.BM25()
@@ -536,16 +539,18 @@ def _load(build: Path, manifest: dict, settings: Settings, check_settings: bool)
         chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
         units = np.load(build / "units.npy")
         embeddings = np.load(build / "embeddings.npy")
+        duplicates = np.load(build / "duplicates.npy")
         vectors = faiss.read_index(str(build / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"))
     except Exception as e:  # noqa: BLE001 - any unreadable artifact means the same thing
         raise IndexCorrupt(f"index in {build} cannot be read ({type(e).__name__}: {e}); {REBUILD}") from e
-    if vectors.ntotal != len(units) or len(embeddings) != len(units) or (len(units) and units[:, 0].max() >= len(chunks)):
+    if (vectors.ntotal != len(units) or len(embeddings) != len(units) or (len(units) and units[:, 0].max() >= len(chunks))
+            or len(duplicates) != len(chunks) or (len(chunks) and not 0 <= duplicates.min() <= duplicates.max() < len(chunks))):
         raise IndexCorrupt(f"index in {build} is inconsistent ({vectors.ntotal} vectors, {len(units)} units, "
                            f"{len(chunks)} chunks); {REBUILD}")
     if "efSearch" in manifest.get("faiss", {}):
         vectors.hnsw.efSearch = manifest["faiss"]["efSearch"]
-    return Index(build, manifest, chunks, units, embeddings, vectors, bm25)
+    return Index(build, manifest, chunks, units, embeddings, vectors, bm25, duplicates.tolist())
 
 
 @dataclass

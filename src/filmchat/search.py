@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .dedup import near_duplicates
+from .dedup import stored_or_computed
 from .embedding import Embedder
 from .films import FilmCatalog
 from .index import Index
@@ -73,7 +73,7 @@ class Searcher:
         self.settings = settings
         self.catalog = FilmCatalog(index.chunks)
         self.chunk_film = [self.catalog.key(c.film) for c in index.chunks]
-        self.duplicate_of = near_duplicates(index.chunks)
+        self.duplicate_of = stored_or_computed(index)
         self.collapsed = sum(int(d != i) for i, d in enumerate(self.duplicate_of))
         self.intro_of = list_intros(index.chunks, self.chunk_film)
         self.mentions = Mentions(index)

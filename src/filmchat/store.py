@@ -3,7 +3,7 @@
 Layout of ``index_dir``::
 
     CURRENT              "<build folder> <sha256 of its manifest.json>": the live build (switched with os.replace)
-    build-<time>-<pid>/  manifest.json, chunks.json, units.npy, embeddings.npy, vectors.faiss, bm25/
+    build-<time>-<pid>/  manifest.json, chunks.json, units.npy, embeddings.npy, duplicates.npy, vectors.faiss, bm25/
     .lock                held while a build runs, so two builds never write at once
 
 A build writes a complete new folder beside the live one, fsyncs it, then replaces
@@ -25,8 +25,10 @@ import shutil
 import time
 from pathlib import Path
 
-FORMAT = 1
-ARTIFACTS = ("chunks.json", "units.npy", "embeddings.npy", "vectors.faiss", "bm25/params.index.json", "bm25/vocab.index.json",
+# Bump when a build folder holds other files or reads them differently: an index of another format is rebuilt.
+# 2: duplicates.npy (near-duplicate passages, computed at build instead of at every start-up)
+FORMAT = 2
+ARTIFACTS = ("chunks.json", "units.npy", "embeddings.npy", "duplicates.npy", "vectors.faiss", "bm25/params.index.json", "bm25/vocab.index.json",
              "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
 BUILD_NAME = re.compile(r"build-\d{8}-\d{6}-\d+-\d+")  # only folders named like this are ever deleted
 REBUILD = "rebuild with `filmchat index --full`"
