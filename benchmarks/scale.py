@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import CORPUS, build_texts, describe, machine, pct, rss_mb, save, table
+from benchmarks.common import CORPUS, build_texts, describe, machine, ms, pct, rss_mb, save, table
 
 WHO = ["a grieving father", "a young nurse", "a retired detective", "an orphaned boy", "a lonely widow",
        "a struggling singer", "a disabled veteran", "a runaway teenager", "a stubborn grandmother", "a shy teacher",
@@ -84,40 +84,138 @@ def generated_questions(n: int, seed: int) -> list[str]:
             for _ in range(n)]
 
 
+# A synthetic corpus shaped like the shipped one, for the whole product (Searcher, Composer)
+PASSAGES_PER_FILM = 5  # one film's section in its article
+FILMS_PER_ARTICLE = 10  # a listicle; each article also opens with an introduction passage (no film)
+SENTENCES = (2, 3, 4, 5)  # per passage, uniformly: 3.5 on average, as the shipped index (3.52)
+SENTENCE_NOISE = 0.3  # per-sentence noise (sigma / sqrt(d)): each sentence vector is its base sentence's, moved a little
+FILLER_PER_SENTENCE = 8  # Zipf-distributed made-up words closing each sentence (for BM25's vocabulary)
+COPY_EVERY = 100  # one article in this many is a syndicated copy of ten passages of another (near-duplicates)
+TITLE_WORDS = ["Winter", "Letter", "Father", "River", "Night", "Hope", "Village", "Island", "Train", "Mountain",
+               "Summer", "Song", "Promise", "Garden", "Secret", "Road", "Harbor", "Lullaby", "Snow", "Moon", "Mother",
+               "Sister", "Spring", "Rain", "Bridge", "Window", "Shadow", "Voice", "Heart", "Dream"]
+SYLLABLES = ["ka", "ri", "mo", "ne", "to", "sa", "lu", "pe", "do", "ji", "ha", "yu", "so", "bi", "ga", "ra"]
+DIRECTOR_LINE = "Director: Kim Min-ho"  # embedded once: every "Director: …" line's vector is near it
+
+
+def made_up_words(n: int, rng) -> list[str]:
+    """n distinct made-up words of 2-4 syllables ("Karimo"), for film titles and directors' names."""
+    seen: dict[str, None] = {}
+    while len(seen) < n:
+        w = "".join(SYLLABLES[j] for j in rng.integers(len(SYLLABLES), size=rng.integers(2, 5)))
+        seen[w.capitalize()] = None
+    return list(seen)
+
+
+def film_titles(n: int, rng) -> list[str]:
+    """n distinct titles: an everyday word and a made-up one ("The Letter of Karimo", "Winter Sanelu") or two made-up."""
+    names = made_up_words(min(20_000, 4 * n + 50), rng)
+    seen: dict[str, None] = {}
+    while len(seen) < n:
+        a, b, c = TITLE_WORDS[rng.integers(len(TITLE_WORDS))], names[rng.integers(len(names))], names[rng.integers(len(names))]
+        form = rng.integers(3)
+        seen[f"The {a} of {b}" if form == 0 else f"{a} {b}" if form == 1 else f"{b} {c}"] = None
+    return list(seen)
+
+
 @dataclass
 class Corpus:
-    """Synthetic passages: which base sentences each mixes, and their unit vectors."""
+    """Synthetic passages as an index holds them: chunks, one unit row per sentence, and each unit's base sentence.
+
+    ``base_of[u]`` is the base sentence of unit u (``len(base_texts)``: a "Director: …" line); the vectors are made
+    from it in blocks (``unit_vectors``), so that a million passages never need two copies in memory.
+    """
 
     base_texts: list[str]
-    parts: np.ndarray  # (n, MIX) base sentence ids
-    vectors: np.ndarray  # (n, d) float32, unit length
+    chunks: list
+    units: np.ndarray  # (vectors, 3) int64: chunk position, start, end
+    base_of: np.ndarray  # (vectors,) int32
+    films: list[str]  # titles, in order of first passage
+    directors: dict[str, str]  # title -> director
+    copies: dict[int, int]  # copied passage -> the passage it copies
 
 
-def synthetic(base_vecs: np.ndarray, base_texts: list[str], n: int, seed: int = 1, noise: float = NOISE) -> Corpus:
-    """n passage vectors: a random convex mix of MIX real sentence vectors plus noise (made in blocks)."""
+def synthetic_corpus(n: int, base_texts: list[str], seed: int = 1) -> Corpus:
+    """About n passages in articles of FILMS_PER_ARTICLE films, PASSAGES_PER_FILM passages each, plus copies."""
+    from filmchat.chunking import Chunk
+
     rng = np.random.default_rng(seed)
-    d = base_vecs.shape[1]
-    parts = rng.integers(len(base_vecs), size=(n, MIX))
-    out = np.empty((n, d), np.float32)
-    for s in range(0, n, 100_000):
-        p = parts[s:s + 100_000]
-        w = rng.dirichlet(np.ones(MIX), size=len(p)).astype(np.float32)
-        v = np.einsum("nm,nmd->nd", w, base_vecs[p]) + rng.normal(0, noise / np.sqrt(d), (len(p), d)).astype(np.float32)
-        out[s:s + len(p)] = v / np.linalg.norm(v, axis=1, keepdims=True)
-    return Corpus(base_texts, parts, out)
+    vocab = [w.lower() + str(i % 7) for i, w in enumerate(made_up_words(FILLER_VOCAB, rng))]
+    n_films = max(1, n // PASSAGES_PER_FILM)
+    titles = film_titles(n_films, rng)
+    people = made_up_words(2000, rng)
+    directors = {t: f"{people[rng.integers(len(people))]} {people[rng.integers(len(people))]}" for t in titles}
+    base = len(base_texts)
+    chunks, rows, base_of, copies = [], [], [], {}
+    unit_start = [0]  # unit_start[i]: the first unit row of chunk i
+    fill = iter(np.minimum(rng.zipf(1.2, size=n * 5 * FILLER_PER_SENTENCE + 1000), FILLER_VOCAB) - 1)
 
+    def sentence(b: int) -> str:
+        return f"{base_texts[b][:-1]}, near {' '.join(vocab[next(fill)] for _ in range(FILLER_PER_SENTENCE))}."
 
-def passage_texts(c: Corpus, seed: int = 2) -> list[str]:
-    """Each passage's text for BM25: its base sentences and Zipf-distributed filler words."""
-    rng = np.random.default_rng(seed)
-    syll = ["ka", "ri", "mo", "ne", "to", "sa", "lu", "pe", "do", "ji", "ha", "yu", "so", "bi", "ga", "ra"]
-    vocab = ["".join(syll[j] for j in rng.integers(len(syll), size=rng.integers(2, 5))) + str(i % 7)
-             for i in range(FILLER_VOCAB)]
-    ranks = np.minimum(rng.zipf(1.2, size=(len(c.parts), FILLER_WORDS)), FILLER_VOCAB) - 1
-    return [" ".join(c.base_texts[j] for j in p) + " " + " ".join(vocab[r] for r in rk)
-            for p, rk in zip(c.parts.tolist(), ranks.tolist())]
+    def passage(file, title, start, film, section, ids: list[int], director: str | None = None):
+        parts, spans, pos = [], [], 0
+        if director:
+            line = f"Director: {director}"
+            parts.append(line + "\n")
+            spans.append((0, len(line), base))
+            pos = len(line) + 1
+        for b in ids:
+            s = sentence(b)
+            if parts and not parts[-1].endswith("\n"):
+                parts.append(" ")
+                pos += 1
+            parts.append(s)
+            spans.append((pos, pos + len(s), b))
+            pos += len(s)
+        text = "".join(parts)
+        ci = len(chunks)
+        chunks.append(Chunk(id=f"{file}#{start}", file=file, start=start, end=start + len(text), text=text, title=title,
+                            film=film, section=section))
+        for a, e, b in spans:
+            rows.append((ci, a, e))
+            base_of.append(b)
+        unit_start.append(len(rows))
+        return start + len(text) + 2
 
-
+    articles: list[tuple[str, str, list[int]]] = []
+    f = a = 0
+    while f < n_films and len(chunks) < n:
+        if a % COPY_EVERY == COPY_EVERY - 1 and articles:  # a syndicated excerpt: ten passages of another article
+            file, title, ids = articles[rng.integers(len(articles))]
+            copy_file, pos = f"syndicated-{a:06d}.txt", 0
+            for i in ids[1:11]:
+                c = chunks[i]
+                copies[len(chunks)] = i
+                text = c.text + " Syndicated."
+                chunks.append(Chunk(id=f"{copy_file}#{pos}", file=copy_file, start=pos, end=pos + len(text),
+                                    text=text, title=f"Syndicated: {title}", film=c.film, section=c.section))
+                for u in range(unit_start[i], unit_start[i + 1]):
+                    rows.append((len(chunks) - 1, *rows[u][1:]))
+                    base_of.append(base_of[u])
+                unit_start.append(len(rows))
+                pos += len(text) + 2
+            a += 1
+            continue
+        file = f"article-{a:06d}.txt"
+        what = WHAT[rng.integers(len(WHAT))]
+        title = f"Korean films about {what} (list {a})"
+        first = len(chunks)
+        pos = passage(file, title, 0, None, None, list(rng.integers(base, size=2)))
+        for _ in range(FILMS_PER_ARTICLE):
+            if f >= n_films or len(chunks) >= n:
+                break
+            t = titles[f]
+            section = f"{_ + 1}. {t}"
+            for p in range(PASSAGES_PER_FILM):
+                k = int(rng.choice(SENTENCES)) - (1 if p == 0 else 0)
+                pos = passage(file, title, pos, t, section, list(rng.integers(base, size=k)),
+                              directors[t] if p == 0 else None)
+            f += 1
+        articles.append((file, title, list(range(first, len(chunks)))))
+        a += 1
+    return Corpus(base_texts, chunks, np.array(rows, np.int64).reshape(-1, 3), np.array(base_of, np.int32),
+                  titles[:f], directors, copies)
 def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> np.ndarray:
     """Exact top-k by inner product, computed in blocks (no second copy of the vectors)."""
     best_s = np.full((len(queries), 0), -np.inf, np.float32)
@@ -133,101 +231,229 @@ def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> np.ndarr
     return best_i
 
 
-def as_index(vectors: np.ndarray, faiss_index, params: dict, bm25=None, n_chunks: int | None = None):
-    """The product's Index around these vectors: one passage per vector (its only sentence)."""
-    from filmchat.index import Index
+def unit_vectors(base_vecs: np.ndarray, base_of: np.ndarray, seed: int = 3, block: int = 200_000):
+    """(start, vectors) blocks: each unit's base sentence vector plus noise, normalised (the same on every call)."""
+    d = base_vecs.shape[1]
+    for s in range(0, len(base_of), block):
+        rng = np.random.default_rng([seed, s])
+        ids = base_of[s:s + block]
+        v = base_vecs[ids] + rng.normal(0, SENTENCE_NOISE / np.sqrt(d), (len(ids), d)).astype(np.float32)
+        yield s, v / np.linalg.norm(v, axis=1, keepdims=True)
 
-    n = len(vectors) if n_chunks is None else n_chunks
-    units = np.zeros((len(vectors), 3), np.int64)
-    units[:, 0] = np.arange(len(vectors))
-    return Index(Path("."), {"faiss": params}, [None] * n, units, vectors, faiss_index, bm25)
 
-
-def dense_run(vectors: np.ndarray, queries: np.ndarray, kind: str = "auto", product_k: int = 200) -> dict:
-    """Build with make_faiss_index, then search one query at a time through Index.dense; recall vs exact."""
+def stored_vectors(faiss_index) -> np.ndarray:
+    """The vectors a flat or HNSW-flat FAISS index stores, as a numpy view (no second copy; keep the index alive)."""
     import faiss
 
-    from filmchat.index import make_faiss_index
+    flat = faiss.downcast_index(faiss_index.storage) if hasattr(faiss_index, "storage") else faiss_index
+    return faiss.rev_swig_ptr(flat.codes.data(), flat.codes.size()).view(np.float32).reshape(-1, faiss_index.d)
 
+
+def product_index(c: Corpus, base_vecs: np.ndarray, cache: Path | None = None, faiss: bool = True) -> tuple:
+    """The product's Index over a synthetic corpus, built as ``index._write_build`` builds one (in memory).
+
+    FAISS through ``make_faiss_index`` (type and parameters chosen by size; the vectors added in blocks),
+    BM25 over each chunk's ``lexical_text`` through ``bm25_tokens``, near-duplicates through ``dedup``.
+    With ``cache``, a FAISS index built before for the very same vectors is read instead of built again
+    (its build time is the one measured then).
+    """
+    import hashlib
+    import json
+
+    import bm25s
+
+    from filmchat.dedup import near_duplicates
+    from filmchat.index import HNSW_ABOVE, Index, make_faiss_index
+    from filmchat.text import bm25_tokens
+
+    out: dict = {}
+    key = hashlib.sha256(base_vecs.tobytes() + c.base_of.tobytes() + repr((SENTENCE_NOISE, HNSW_ABOVE)).encode()).hexdigest()[:16]
+    cached = cache / f"scale-{len(c.units)}-{key}.faiss" if cache else None
     gc.collect()
     before = rss_mb()
+    if not faiss:  # start-up and build passes only: no vectors
+        fi, out["params"] = None, {"type": "(not built)"}
+    elif cached and cached.exists():
+        fi = faiss_module().read_index(str(cached))
+        out |= json.loads(cached.with_suffix(".json").read_text())
+    else:
+        t = time.perf_counter()
+        fi = params = None
+        for s, block in unit_vectors(base_vecs, c.base_of):
+            if fi is None:  # what make_faiss_index would choose for all of them
+                fi, params = make_faiss_index(block, "hnsw" if len(c.units) > HNSW_ABOVE else "flat")
+            else:
+                fi.add(block)
+        out |= {"faiss_build_s": time.perf_counter() - t, "params": params}
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:
+            path = Path(tmp) / "v.faiss"
+            faiss_module().write_index(fi, str(path))
+            out["disk_mb"] = path.stat().st_size / 2**20
+            if cached:
+                path.replace(cached)
+                cached.with_suffix(".json").write_text(json.dumps(out))
+    out["faiss_rss_mb"] = rss_mb() - before
+    if "efSearch" in out["params"]:  # what load_index does with the manifest's parameters
+        fi.hnsw.efSearch = out["params"]["efSearch"]
     t = time.perf_counter()
-    fi, params = make_faiss_index(vectors, kind)
-    build_s = time.perf_counter() - t
-    grown = rss_mb() - before
-    with tempfile.TemporaryDirectory() as tmp:
-        faiss.write_index(fi, f"{tmp}/v.faiss")
-        disk_mb = os.path.getsize(f"{tmp}/v.faiss") / 2**20
-        if "efSearch" in params:  # what load_index does with the manifest's parameters
-            fi = faiss.read_index(f"{tmp}/v.faiss")
-            fi.hnsw.efSearch = params["efSearch"]
-    index = as_index(vectors, fi, params)
-    truth = exact_top(vectors, queries, 10)
-    out = {"n": len(vectors), "params": params, "build_s": build_s, "disk_mb": disk_mb, "rss_growth_mb": grown}
-    for k in (10, product_k):
-        index.dense(queries[0], k)  # warm
-        times, recalls = [], []
-        for q, want in zip(queries, truth):
-            t = time.perf_counter()
-            got = index.dense(q, k)
-            times.append(time.perf_counter() - t)
-            recalls.append(len(set(list(got)[:10]) & set(want.tolist())) / 10)
-        out[f"k{k}"] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000,
-                        "recall@10": float(np.mean(recalls))}
-    if params["type"] != "flat":  # what exact search would cost at this size (20 queries)
-        flat = faiss.IndexFlatIP(vectors.shape[1])
-        flat.add(vectors)
+    tokens = bm25_tokens([ch.lexical_text() for ch in c.chunks])
+    out["bm25_tokenize_s"] = time.perf_counter() - t
+    bm25 = bm25s.BM25()
+    bm25.index(tokens, show_progress=False)
+    out["bm25_build_s"] = time.perf_counter() - t
+    del tokens
+    t = time.perf_counter()
+    duplicates = near_duplicates(c.chunks)
+    out["dedup_s"] = time.perf_counter() - t
+    vectors = stored_vectors(fi) if fi is not None else np.zeros((0, base_vecs.shape[1]), np.float32)
+    index = Index(Path("."), {"faiss": out["params"]}, c.chunks, c.units, vectors, fi, bm25)
+    index.duplicate_of = duplicates  # what a build stores (duplicates.npy) and load_index reads
+    gc.collect()
+    return index, out
+
+
+def faiss_module():
+    import faiss
+
+    return faiss
+
+
+def dense_run(index, queries: np.ndarray, product_k: int = 200) -> dict:
+    """FAISS alone (k=10, recall@10 of sentence vectors) and ``Index.dense`` as search calls it (k=200, recall@10
+    of passages: the 10 best passages by their best sentence), one query at a time, against exact search."""
+    import faiss
+
+    truth = exact_top(index.embeddings, queries, 40)
+    out = {}
+    times, recalls = [], []
+    for q, want in zip(queries, truth):
+        x = np.ascontiguousarray(q.reshape(1, -1), np.float32)
+        t = time.perf_counter()
+        _, ids = index.vectors.search(x, 10)
+        times.append(time.perf_counter() - t)
+        recalls.append(len(set(ids[0].tolist()) & set(want[:10].tolist())) / 10)
+    out["k10"] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000, "recall@10": float(np.mean(recalls))}
+    index.dense(queries[0], product_k)  # warm
+    times, recalls = [], []
+    for q, want in zip(queries, truth):
+        t = time.perf_counter()
+        got = index.dense(q, product_k)
+        times.append(time.perf_counter() - t)
+        best = [c for c, _ in sorted(got.items(), key=lambda x: -x[1][0])[:10]]
+        exact = list(dict.fromkeys(index.units[want, 0].tolist()))[:10]
+        recalls.append(len(set(best) & set(exact)) / len(exact))
+    out[f"k{product_k}"] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000,
+                            "recall@10": float(np.mean(recalls))}
+    if index.manifest["faiss"]["type"] != "flat":  # what exact search would cost at this size (20 queries)
         times = []
         for q in queries[:20]:
             t = time.perf_counter()
-            flat.search(q.reshape(1, -1), 10)
+            faiss.knn(q.reshape(1, -1), index.embeddings, 10, metric=faiss.METRIC_INNER_PRODUCT)
             times.append(time.perf_counter() - t)
         out["flat_p50_ms"], out["flat_p95_ms"] = pct(times, 50) * 1000, pct(times, 95) * 1000
-        del flat
-    out["top1_cosine_mean"] = float(np.mean([float(vectors[t[0]] @ q) for t, q in zip(truth, queries)]))
-    del index, fi
-    gc.collect()
+    out["top1_cosine_mean"] = float(np.mean([float(index.embeddings[t[0]] @ q) for t, q in zip(truth, queries)]))
     return out
 
 
-def bm25_run(texts: list[str], questions: list[str]) -> dict:
-    """BM25 at this size through the product's tokenizer, bm25s and Index.lexical_scores."""
-    import bm25s
+class TimedEncoder:
+    """The real embedder, with the time spent encoding questions added up (so an ask can be split)."""
 
-    from filmchat.text import bm25_tokens
-    from filmchat.ranking import top_indices
+    def __init__(self, embedder):
+        self.embedder, self.seconds = embedder, 0.0
+        self.dimension = embedder.dimension
 
+    def encode(self, texts, **kw):
+        t = time.perf_counter()
+        try:
+            return self.embedder.encode(texts, **kw)
+        finally:
+            self.seconds += time.perf_counter() - t
+
+
+def startup_run(index, embedder, settings) -> tuple[object, dict]:
+    """The Searcher's start-up (its constructor), its parts timed alone, and the catalog a first question builds."""
+    from filmchat.catalog import build_catalog, catalog_for
+    from filmchat.films import FilmCatalog
+    from filmchat.search import Searcher, list_intros
+
+    out = {}
+    gc.collect()
+    t = time.perf_counter()
+    films = FilmCatalog(index.chunks)
+    out["film_catalog_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    list_intros(index.chunks, [films.key(ch.film) for ch in index.chunks])
+    out["list_intros_s"] = time.perf_counter() - t
+    del films
     gc.collect()
     before = rss_mb()
     t = time.perf_counter()
-    tokens = bm25_tokens(texts)
-    tok_s = time.perf_counter() - t
-    retriever = bm25s.BM25()
-    retriever.index(tokens, show_progress=False)
-    build_s = time.perf_counter() - t
-    del tokens
-    gc.collect()
-    grown = rss_mb() - before
-    with tempfile.TemporaryDirectory() as tmp:
-        retriever.save(tmp)
-        disk_mb = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file()) / 2**20
-    index = as_index(np.zeros((0, 1), np.float32), None, {}, bm25=retriever, n_chunks=len(texts))
-    index.lexical_scores(questions[0])
-    times, ranked, selected, best = [], [], [], []
+    searcher = Searcher(index, embedder, settings)
+    out["searcher_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    catalog_for(searcher)  # what the first question builds (answer_structured), then kept
+    out["catalog_s"] = time.perf_counter() - t
+    out["rss_mb"] = rss_mb() - before
+    out["films"] = len(searcher.catalog)
+    out["collapsed"] = searcher.collapsed
+    del build_catalog
+    return searcher, out
+
+
+def ask_questions(c: Corpus, n: int, seed: int = 11) -> list[str]:
+    """Questions over this corpus, one at a time as a user asks them: 6 in 10 describe a film's story (made
+    from one of its sentences), 2 ask who directed a film by name, 1 asks about a film, 1 asks for several films."""
+    rng = np.random.default_rng(seed)
+    out = []
+    film_chunks = [i for i in range(0, len(c.chunks), 7) if c.chunks[i].film]
+    for j in range(n):
+        kind = j % 10
+        if kind < 6:
+            i = film_chunks[rng.integers(len(film_chunks))]
+            rows = [u for u in range(int(np.searchsorted(c.units[:, 0], i)), int(np.searchsorted(c.units[:, 0], i, "right")))
+                    if c.base_of[u] < len(c.base_texts)]
+            out.append(story_question(c.base_texts[c.base_of[rows[rng.integers(len(rows))]]]))
+        elif kind < 9:
+            t = c.films[rng.integers(len(c.films))]
+            out.append(f"Who directed {t}?" if kind < 8 else f"Tell me about {t}")
+        else:
+            out.append(f"Which films are about {WHAT[rng.integers(len(WHAT))]} {WHERE[rng.integers(len(WHERE))]}?")
+    return out
+
+
+def story_question(sentence: str) -> str:
+    """The question a sentence answers: "A young nurse hides a letter …" -> "Which film is about a young nurse
+    who hides a letter …?"."""
+    s = sentence[0].lower() + sentence[1:].rstrip(".")
+    for d in DOES:
+        if f" {d} " in s:
+            s = s.replace(f" {d} ", f" who {d} ", 1)
+            break
+    return f"Which film is about {s}?"
+
+
+def ask_run(searcher, questions: list[str], warm: int = 5) -> dict:
+    """``Composer.ask`` one question at a time after a warm-up: whole, and without the question's encoding."""
+    from filmchat.answer import Composer
+
+    composer = Composer(searcher)
+    encoder = searcher.embedder
+    for q in questions[:warm]:
+        composer.ask(q)
+    whole, without, encode, answered = [], [], [], 0
     for q in questions:
+        e0 = encoder.seconds
         t = time.perf_counter()
-        s = index.lexical_scores(q)
-        times.append(time.perf_counter() - t)
-        best.append(int(np.argmax(s)))
-        t = time.perf_counter()
-        np.argsort(-s, kind="stable")  # what Searcher.search did with every score vector before top_indices
-        ranked.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        top_indices(s, 50)  # what it does now: the best 50 by partial selection
-        selected.append(time.perf_counter() - t)
-    return {"n": len(texts), "build_s": build_s, "tokenize_s": tok_s, "disk_mb": disk_mb, "rss_growth_mb": grown,
-            "p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000,
-            "argsort_p50_ms": pct(ranked, 50) * 1000, "top50_p50_ms": pct(selected, 50) * 1000, "best": best[:20]}
+        a = composer.ask(q)
+        dt = time.perf_counter() - t
+        whole.append(dt)
+        encode.append(encoder.seconds - e0)
+        without.append(dt - encode[-1])
+        answered += not a.abstained
+    return {"questions": len(questions), "answered": answered,
+            **{f"{name}_{p}_ms": pct(v, int(p[1:])) * 1000 for name, v in
+               (("ask", whole), ("search", without), ("encode", encode)) for p in ("p50", "p95")},
+            "slowest_ms": max(whole) * 1000, "slowest": questions[int(np.argmax(whole))]}
 
 
 def embed_rate(embedder) -> tuple[float, float]:
@@ -245,39 +471,57 @@ def hours(seconds: float) -> str:
 
 
 def report(runs: list[dict], rate: float, spp: float, m: dict) -> str:
+    def size(r):
+        return [f"{r['passages']:,}", f"{r['vectors']:,}"]
+
+    def pp(d, key="p"):
+        return f"{d[key + '50_ms']:.1f} / {d[key + '95_ms']:.1f}"
+
     rows = []
     for r in runs:
-        d, p = r["dense"], r["dense"]["params"]
+        if "dense" not in r:
+            rows.append(size(r) + ["(not built: see --dense-max)"] + ["–"] * 7)
+            continue
+        b, d, p = r["build"], r["dense"], r["build"]["params"]
         kind = p["type"] + (f" (M={p['M']}, efConstruction={p['efConstruction']}, efSearch={p['efSearch']})"
                             if p["type"] == "hnsw" else "")
         flat = f"{d['flat_p50_ms']:.1f} / {d['flat_p95_ms']:.1f}" if "flat_p50_ms" in d else "(is exact)"
-        rows.append([f"{r['n']:,}", kind, f"{d['build_s']:.1f} s", f"{d['disk_mb']:.0f} MB",
-                     f"{d['rss_growth_mb']:.0f} MB", f"{d['k10']['p50_ms']:.2f} / {d['k10']['p95_ms']:.2f}",
-                     f"{d['k10']['recall@10']:.3f}", f"{d['k200']['p50_ms']:.2f} / {d['k200']['p95_ms']:.2f}",
-                     f"{d['k200']['recall@10']:.3f}", flat])
-    dense = table(["passages", "index (chosen by size)", "build", "on disk", "memory (RSS growth)",
-                   "search p50 / p95 ms (k=10)", "recall@10", "product search p50 / p95 ms (k=200)", "recall@10 (k=200)",
-                   "exact search p50 / p95 ms"], rows)
-    bm = [[f"{r['n']:,}", f"{r['bm25']['build_s']:.0f} s (tokenizing {r['bm25']['tokenize_s']:.0f} s)",
-           f"{r['bm25']['disk_mb']:.0f} MB", f"{r['bm25']['rss_growth_mb']:.0f} MB",
-           f"{r['bm25']['p50_ms']:.1f} / {r['bm25']['p95_ms']:.1f}", f"{r['bm25']['argsort_p50_ms']:.1f}",
-           f"{r['bm25']['top50_p50_ms']:.1f}"]
-          for r in runs if "bm25" in r]
-    bm25 = table(["passages", "BM25 build", "on disk", "memory (RSS growth)", "scores p50 / p95 ms",
-                  "sorting all scores p50 ms", "best 50 (top_indices, what search does) p50 ms"], bm) if bm else ""
+        rows.append(size(r) + [kind, f"{b['faiss_build_s']:.0f} s", f"{b['disk_mb']:,.0f} MB",
+                               f"{d['k10']['p50_ms']:.2f} / {d['k10']['p95_ms']:.2f}", f"{d['k10']['recall@10']:.3f}",
+                               f"{d['k200']['p50_ms']:.2f} / {d['k200']['p95_ms']:.2f}", f"{d['k200']['recall@10']:.3f}", flat])
+    dense = table(["passages", "sentence vectors", "index (chosen by size)", "FAISS build", "on disk",
+                   "FAISS search p50 / p95 ms (k=10)", "recall@10 (sentences)", "`Index.dense` p50 / p95 ms (k=200)",
+                   "recall@10 (passages)", "exact search p50 / p95 ms"], rows)
+    build = table(["passages", "sentence vectors", "BM25 build", "near-duplicate pass (MinHash, at build)"],
+                  [size(r) + [f"{r['build']['bm25_build_s']:.0f} s (tokenizing {r['build']['bm25_tokenize_s']:.0f} s)",
+                              f"{r['build']['dedup_s']:.1f} s"] for r in runs])
+    start = table(["passages", "sentence vectors", "films", "`Searcher` start-up", "of it: `FilmCatalog`",
+                   "of it: `list_intros`", "catalog, on the first question", "memory (RSS growth)"],
+                  [size(r) + [f"{r['startup']['films']:,}", ms(r["startup"]["searcher_s"]),
+                              ms(r["startup"]["film_catalog_s"]), ms(r["startup"]["list_intros_s"]),
+                              ms(r["startup"]["catalog_s"]), f"{r['startup']['rss_mb']:.0f} MB"] for r in runs])
+    ask = table(["passages", "sentence vectors", "questions", "whole ask (`Composer.ask`) p50 / p95 ms",
+                 "of it: encoding the question", "of it: everything else", "`Index.dense` alone (k=200)", "slowest ask"],
+                [size(r) + [str(r["ask"]["questions"]), pp(r["ask"], "ask_p"), pp(r["ask"], "encode_p"),
+                            pp(r["ask"], "search_p"), f"{r['dense']['k200']['p50_ms']:.1f} / {r['dense']['k200']['p95_ms']:.1f}",
+                            f"{r['ask']['slowest_ms']:.0f} ms"] for r in runs if "ask" in r])
     est = (f"Embedding with the real model, as a build does it (the shipped corpus's sentences, batch 64): {rate:.0f} "
            f"sentences/s measured in this run; at {spp:.2f} sentences per passage 100k passages take "
            f"{hours(1e5 * spp / rate)} and 1M passages {hours(1e6 * spp / rate)} on this machine.")
-    real = ", ".join(f"{r['n']:,}: {r['dense']['top1_cosine_mean']:.2f}" for r in runs)
-    return (f"Machine: {describe(m)}\n\n{dense}\n\n{bm25}\n\n{est}\n\nMean cosine of each query's exact nearest "
-            f"passage: {real}.")
+    real = ", ".join(f"{r['passages']:,}: {r['dense']['top1_cosine_mean']:.2f}" for r in runs if "dense" in r)
+    return (f"Machine: {describe(m)}\n\n{dense}\n\n{build}\n\n{start}\n\n{ask}\n\n{est}\n\nMean cosine of each "
+            f"query's exact nearest sentence: {real}.")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    ap.add_argument("--no-bm25", action="store_true")
-    ap.add_argument("--queries", type=int, default=QUERIES)
+    ap.add_argument("--queries", type=int, default=QUERIES, help="queries for FAISS and Index.dense")
+    ap.add_argument("--ask", type=int, nargs="+", default=[150],
+                    help="questions asked through Composer.ask (one number, or one per size)")
+    ap.add_argument("--dense-max", type=int, help="sizes with more sentence vectors than this skip FAISS, Index.dense "
+                    "and the whole ask (an HNSW build of millions of vectors takes hours on 2 shared cores)")
+    ap.add_argument("--cache", type=Path, help="keep built FAISS indexes here and reuse them for the same vectors")
     args = ap.parse_args(argv)
 
     from filmchat.embedding import Embedder
@@ -285,28 +529,36 @@ def main(argv=None) -> int:
 
     m = machine()
     print(f"machine: {describe(m)}", file=sys.stderr)
-    s = load_settings()
+    s = load_settings(env={})
     embedder = Embedder(s.model, s.backend)
     embedder.encode(["warm up"])
     base_texts = generated_sentences(BASE, seed=0)
     rate, spp = embed_rate(embedder)
-    base = embedder.encode(base_texts, batch_size=64)
-    questions = generated_questions(args.queries, seed=7)
-    queries = embedder.encode(questions)
+    base = embedder.encode(base_texts + [DIRECTOR_LINE], batch_size=64)
+    queries = embedder.encode(generated_questions(args.queries, seed=7))
+    if args.cache:
+        args.cache.mkdir(parents=True, exist_ok=True)
     runs = []
-    for n in args.sizes:
+    for j, n in enumerate(args.sizes):
         print(f"{n:,} passages …", file=sys.stderr)
-        c = synthetic(base, base_texts, n)
-        run = {"n": n, "dense": dense_run(c.vectors, queries)}
-        print(f"  dense: {run['dense']}", file=sys.stderr)
-        if not args.no_bm25:
-            run["bm25"] = bm25_run(passage_texts(c), questions)
-            print(f"  bm25: {run['bm25']}", file=sys.stderr)
+        c = synthetic_corpus(n, base_texts)
+        run = {"passages": len(c.chunks), "vectors": len(c.units), "copies": len(c.copies)}
+        dense = args.dense_max is None or len(c.units) <= args.dense_max
+        index, run["build"] = product_index(c, base, args.cache, faiss=dense)
+        print(f"  build: {run['build']}", file=sys.stderr)
+        if dense:
+            run["dense"] = dense_run(index, queries)
+            print(f"  dense: {run['dense']}", file=sys.stderr)
+        searcher, run["startup"] = startup_run(index, TimedEncoder(embedder), s)
+        print(f"  start-up: {run['startup']}", file=sys.stderr)
+        if dense:
+            run["ask"] = ask_run(searcher, ask_questions(c, args.ask[min(j, len(args.ask) - 1)]))
+            print(f"  ask: {run['ask']}", file=sys.stderr)
         runs.append(run)
-        del c
+        del c, index, searcher
         gc.collect()
     m["peak_rss_mb"] = rss_mb("self", "VmHWM")
-    text = report(runs, rate, spp, m) + f" Peak memory of this run: {m['peak_rss_mb']:.0f} MB."
+    text = report(runs, rate, spp, m) + f" Peak memory of this run: {m['peak_rss_mb']:,.0f} MB."
     path = save("scale", {"machine": m, "sentences_per_s": rate, "sentences_per_passage": spp, "runs": runs}, text)
     print(text)
     print(f"\n(saved to {path})", file=sys.stderr)
