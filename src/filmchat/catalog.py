@@ -10,6 +10,7 @@ own sources. Dates and runtimes are parsed, so questions compare values, not wor
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -82,7 +83,14 @@ class Catalog:
     films: list[FilmEntry]  # in the order the corpus first mentions them
 
     def get(self, key: str) -> FilmEntry | None:
-        return next((f for f in self.films if f.key == key), None)
+        return self._by_key.get(key)
+
+    @functools.cached_property
+    def _by_key(self) -> dict[str, FilmEntry]:  # a question names a film: not a scan of every film
+        out: dict[str, FilmEntry] = {}
+        for f in self.films:
+            out.setdefault(f.key, f)
+        return out
 
     def stated(self, kind: str) -> list[FilmEntry]:
         return [f for f in self.films if f.values.get(kind)]

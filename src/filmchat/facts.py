@@ -30,6 +30,18 @@ FACT_KINDS = {kind: (re.compile(p["question"], re.I), set(p["keys"]), [re.compil
 # Facts only the catalog lists (a question about them goes to the catalog, not to the one-fact answer).
 CATALOG_KINDS = {kind: (set(p["keys"]), [re.compile(x) for x in p["prose"]]) for kind, p in phrases()["catalog"].items()}
 
+# A word each prose pattern cannot match without: a passage that lacks it skips the pattern. The duration and
+# true-story patterns may start at any word, and were most of the catalog's build (benchmarks/scale.py).
+NEEDS = {FACT_KINDS["director"][2][1]: "director", FACT_KINDS["director"][2][2]: "director",
+         FACT_KINDS["release"][2][0]: "released", FACT_KINDS["duration"][2][0]: "minutes",
+         CATALOG_KINDS["true_story"][1][0]: "ased"}
+
+
+def found(pattern: re.Pattern, text: str):
+    """``pattern.finditer(text)``, skipped when the text lacks the word the pattern needs."""
+    need = NEEDS.get(pattern)
+    return pattern.finditer(text) if need is None or need in text else iter(())
+
 
 def fact_kind(question: str) -> str | None:
     for kind, (pattern, _, _) in FACT_KINDS.items():
@@ -57,7 +69,7 @@ def facts_in(chunk: Chunk) -> list[Fact]:
            for kind, (_, keys, _) in FACT_KINDS.items() if key in keys]
     for kind, (_, _, prose) in FACT_KINDS.items():
         for pattern in prose:
-            for m in pattern.finditer(chunk.text):
+            for m in found(pattern, chunk.text):
                 if not any(f.kind == kind for f in out):
                     sent = sentence_around(chunk.text, m.start())
                     out.append(Fact(kind, m.group(1), chunk, chunk.start + sent[0], chunk.start + sent[1]))
@@ -70,7 +82,7 @@ def catalog_facts_in(chunk: Chunk) -> list[Fact]:
                              for kind, (keys, _) in CATALOG_KINDS.items() if key in keys]
     for kind, (_, prose) in CATALOG_KINDS.items():
         for pattern in prose:
-            m = pattern.search(chunk.text)
+            m = next(found(pattern, chunk.text), None)
             if m and not any(f.kind == kind for f in out):
                 sent = sentence_around(chunk.text, m.start())
                 value = re.sub(r"^(is|are) ", "", " ".join(m.group(1).split()))
