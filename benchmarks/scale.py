@@ -89,6 +89,7 @@ PASSAGES_PER_FILM = 5  # one film's section in its article
 FILMS_PER_ARTICLE = 10  # a listicle; each article also opens with an introduction passage (no film)
 SENTENCES = (2, 3, 4, 5)  # per passage, uniformly: 3.5 on average, as the shipped index (3.52)
 SENTENCE_NOISE = 0.3  # per-sentence noise (sigma / sqrt(d)): each sentence vector is its base sentence's, moved a little
+OWN_WEIGHT = (0.6, 0.9)  # ... and mixed with another base sentence's, its own weight drawn from this range
 FILLER_PER_SENTENCE = 8  # Zipf-distributed made-up words closing each sentence (for BM25's vocabulary)
 COPY_EVERY = 100  # one article in this many is a syndicated copy of ten passages of another (near-duplicates)
 TITLE_WORDS = ["Winter", "Letter", "Father", "River", "Night", "Hope", "Village", "Island", "Train", "Mountain",
@@ -232,12 +233,20 @@ def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> np.ndarr
 
 
 def unit_vectors(base_vecs: np.ndarray, base_of: np.ndarray, seed: int = 3, block: int = 200_000):
-    """(start, vectors) blocks: each unit's base sentence vector plus noise, normalised (the same on every call)."""
+    """(start, vectors) blocks, the same on every call: each unit's base sentence vector mixed with another base
+    sentence's (weight OWN_WEIGHT) plus noise, normalised.
+
+    The mix keeps the thousand uses of one base sentence at 1M passages from being a thousand near-ties,
+    which real sentences are not (and which no approximate search can order as exact search does).
+    """
     d = base_vecs.shape[1]
     for s in range(0, len(base_of), block):
         rng = np.random.default_rng([seed, s])
         ids = base_of[s:s + block]
-        v = base_vecs[ids] + rng.normal(0, SENTENCE_NOISE / np.sqrt(d), (len(ids), d)).astype(np.float32)
+        w = rng.uniform(*OWN_WEIGHT, size=(len(ids), 1)).astype(np.float32)
+        other = base_vecs[rng.integers(len(base_vecs), size=len(ids))]
+        v = w * base_vecs[ids] + (1 - w) * other
+        v += rng.normal(0, SENTENCE_NOISE / np.sqrt(d), (len(ids), d)).astype(np.float32)
         yield s, v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
@@ -267,7 +276,7 @@ def product_index(c: Corpus, base_vecs: np.ndarray, cache: Path | None = None, f
     from filmchat.text import bm25_tokens
 
     out: dict = {}
-    key = hashlib.sha256(base_vecs.tobytes() + c.base_of.tobytes() + repr((SENTENCE_NOISE, HNSW_ABOVE)).encode()).hexdigest()[:16]
+    key = hashlib.sha256(base_vecs.tobytes() + c.base_of.tobytes() + repr((SENTENCE_NOISE, OWN_WEIGHT, HNSW_ABOVE)).encode()).hexdigest()[:16]
     cached = cache / f"scale-{len(c.units)}-{key}.faiss" if cache else None
     gc.collect()
     before = rss_mb()
