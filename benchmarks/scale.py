@@ -1,25 +1,31 @@
-"""Large corpora on one machine: the product's index code at 100k and 1M passages, against exact search.
+"""Large corpora on one machine: the whole product (build passes, Searcher start-up, Composer.ask) at 100k and 1M passages.
 
-    .venv/bin/python benchmarks/scale.py --sizes 100000 1000000      # ~13 min on 2 cores
-    .venv/bin/python benchmarks/scale.py --sizes 20000 --no-bm25      # what tests/test_scale.py runs
+    .venv/bin/python benchmarks/scale.py --sizes 100000 1000000 --dense-max 400000 --cache /tmp/scale
+    .venv/bin/python -m pytest tests/test_scale.py     # the same code on 12,000 passages, in CI
 
 Nothing is downloaded, and embedding a million passages with the real model would take
-hours here, so the passages are made like this:
+hours here, so the passages are synthetic but shaped like the shipped index's:
 
 1. ``BASE`` (3000) plot-like sentences are generated from word lists ("A grieving
    father searches for his missing daughter in a fishing village after the war.") and
-   embedded with the real model (the configured backend), as are 200 generated
-   questions ("Which film is about a lonely nurse who hides a letter?"): the queries.
-2. Passage i is three random base sentences: its text is them plus 30 filler words
-   drawn from a Zipf distribution over 50 000 made-up words (for BM25), its vector
-   is a random convex mix (Dirichlet(1,1,1)) of their three vectors plus Gaussian
-   noise (sigma 0.35 / sqrt(384) per coordinate), normalised.
+   embedded with the real model (the configured backend), with one "Director: …" line,
+   and 200 generated questions ("Which film is about a lonely nurse who hides a letter?").
+2. Articles of ``FILMS_PER_ARTICLE`` films open with an introduction passage; each film
+   (a made-up title such as "The Letter of Karimo") has ``PASSAGES_PER_FILM`` passages,
+   the first with a "Director: …" line. A passage is 2-5 base sentences (3.5 on average,
+   as the shipped index's 3.52), each closed by Zipf-distributed made-up words (for BM25);
+   one sentence vector per sentence (``units`` rows, as a build makes them): its base
+   sentence's vector mixed with another's and noise, normalised. One article in
+   ``COPY_EVERY`` is a syndicated copy of ten passages of another (near-duplicates).
 
-Each size goes through ``filmchat.index.make_faiss_index`` (the type chosen by size,
-as in a real build, with the parameters a manifest records) and ``Index.dense`` (the
-product's dense search), one query at a time; recall@10 is measured against exact
-inner-product search over the same vectors. BM25 goes through the product's tokenizer
-(``bm25_tokens``) and ``Index.lexical_scores``.
+Each size is built as ``index._write_build`` builds (``make_faiss_index`` — the type chosen
+by the number of sentence vectors —, BM25 over ``lexical_text`` through ``bm25_tokens``,
+the near-duplicate pass), in memory. Then: FAISS and ``Index.dense`` one query at a time,
+recall@10 against exact search; the ``Searcher`` constructor, its parts alone, and the
+catalog a first question builds; and ``Composer.ask`` over generated questions (stories,
+"who directed <title>?", "tell me about <title>", "which films …"), one at a time after a
+warm-up, with the time spent encoding each question taken apart. ``--dense-max`` leaves
+FAISS and the asks out at sizes whose HNSW build would take hours here.
 """
 
 from __future__ import annotations
