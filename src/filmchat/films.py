@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .chunking import Chunk
 from .text import QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_tokens, words
 
+KEYS_REMEMBERED = 1_000_000  # film labels whose key is kept (memory: ~100 bytes each)
 # Words before a title that say it is used as one: "the film Hope", "a movie called Always".
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen"}
 # Words that may surround a title in a question that asks only about that film: "tell me about hope",
@@ -38,10 +39,11 @@ class FilmCatalog:
     def __init__(self, chunks: list[Chunk]):
         variants: dict[str, Counter] = defaultdict(Counter)
         self.chunk_ids: dict[str, list[int]] = defaultdict(list)
+        self._keys: dict[str, str] = {}  # each film label's key, normalised once (not once per passage)
         for i, c in enumerate(chunks):
             if not c.film:
                 continue
-            k = norm_key(c.film)
+            k = self.key(c.film)
             if not k:
                 continue
             variants[k][c.film] += 1
@@ -67,7 +69,14 @@ class FilmCatalog:
         self._always = [k for k, c in self._needs.items() if not c]
 
     def key(self, film: str | None) -> str | None:
-        return norm_key(film) if film else None
+        if not film:
+            return None
+        k = self._keys.get(film)
+        if k is None:
+            k = norm_key(film)
+            if len(self._keys) < KEYS_REMEMBERED:
+                self._keys[film] = k
+        return k
 
     def name(self, key: str) -> str:
         return self.names.get(key, key)

@@ -70,6 +70,16 @@ class Index:
     vectors: object  # faiss.Index over the unit vectors
     bm25: object  # bm25s.BM25 over the chunks
     duplicate_of: list[int] | None = None  # per chunk, the chunk it copies (itself if none); None: not stored
+    _positions: dict[str, int] | None = field(default=None, repr=False, compare=False)
+
+    def position(self, chunk_id: str) -> int:
+        """Where the chunk with this id is in ``chunks`` (a dict made on first use, not a scan per call)."""
+        if self._positions is None:
+            positions: dict[str, int] = {}
+            for i, c in enumerate(self.chunks):
+                positions.setdefault(c.id, i)
+            self._positions = positions
+        return self._positions[chunk_id]
 
     def __len__(self) -> int:
         return len(self.chunks)
