@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 import tempfile
 import time
@@ -65,9 +64,6 @@ WHERE = ["in a fishing village", "in wartime Seoul", "on a snowy mountain", "in 
 WHEN = ["after the war", "during a blizzard", "in the 1980s", "on the last day of summer", "before the election",
         "during the uprising", "years after the accident", "on Christmas Eve", "as the city floods", "in his final year"]
 FILLER_VOCAB = 50_000
-FILLER_WORDS = 30
-MIX = 3
-NOISE = 0.35
 BASE = 3000
 QUERIES = 200
 

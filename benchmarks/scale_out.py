@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,104 @@ from benchmarks.common import describe, machine, pct, rss_mb, save, table  # noq
 
 EF = 256  # the FAISS build's efSearch (index.make_faiss_index), so both engines do the same work per query
 M, EF_CONSTRUCT = 32, 200
+
+
+# One vector per passage, as the engines compare them (the whole product at scale is benchmarks/scale.py)
+MIX = 3
+NOISE = 0.35
+FILLER_VOCAB, FILLER_WORDS = scale.FILLER_VOCAB, 30
+
+
+@dataclass
+class Passages:
+    """Synthetic passages: which base sentences each mixes, and their unit vectors."""
+
+    base_texts: list[str]
+    parts: np.ndarray  # (n, MIX) base sentence ids
+    vectors: np.ndarray  # (n, d) float32, unit length
+
+
+def synthetic(base_vecs: np.ndarray, base_texts: list[str], n: int, seed: int = 1, noise: float = NOISE) -> Passages:
+    """n passage vectors: a random convex mix of MIX real sentence vectors plus noise (made in blocks)."""
+    rng = np.random.default_rng(seed)
+    d = base_vecs.shape[1]
+    parts = rng.integers(len(base_vecs), size=(n, MIX))
+    out = np.empty((n, d), np.float32)
+    for s in range(0, n, 100_000):
+        p = parts[s:s + 100_000]
+        w = rng.dirichlet(np.ones(MIX), size=len(p)).astype(np.float32)
+        v = np.einsum("nm,nmd->nd", w, base_vecs[p]) + rng.normal(0, noise / np.sqrt(d), (len(p), d)).astype(np.float32)
+        out[s:s + len(p)] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return Passages(base_texts, parts, out)
+
+
+def passage_texts(c: Passages, seed: int = 2) -> list[str]:
+    """Each passage's text for BM25: its base sentences and Zipf-distributed filler words."""
+    rng = np.random.default_rng(seed)
+    syll = ["ka", "ri", "mo", "ne", "to", "sa", "lu", "pe", "do", "ji", "ha", "yu", "so", "bi", "ga", "ra"]
+    vocab = ["".join(syll[j] for j in rng.integers(len(syll), size=rng.integers(2, 5))) + str(i % 7)
+             for i in range(FILLER_VOCAB)]
+    ranks = np.minimum(rng.zipf(1.2, size=(len(c.parts), FILLER_WORDS)), FILLER_VOCAB) - 1
+    return [" ".join(c.base_texts[j] for j in p) + " " + " ".join(vocab[r] for r in rk)
+            for p, rk in zip(c.parts.tolist(), ranks.tolist())]
+
+
+def as_index(vectors: np.ndarray, faiss_index, params: dict, bm25=None, n_chunks: int | None = None):
+    """The product's Index around these vectors: one passage per vector (its only sentence)."""
+    from filmchat.index import Index
+
+    n = len(vectors) if n_chunks is None else n_chunks
+    units = np.zeros((len(vectors), 3), np.int64)
+    units[:, 0] = np.arange(len(vectors))
+    return Index(Path("."), {"faiss": params}, [None] * n, units, vectors, faiss_index, bm25)
+
+
+def faiss_dense(vectors: np.ndarray, queries: np.ndarray, kind: str = "auto", product_k: int = 200) -> dict:
+    """Build with make_faiss_index, then search one query at a time through Index.dense; recall vs exact."""
+    import faiss
+
+    from filmchat.index import make_faiss_index
+
+    gc.collect()
+    before = rss_mb()
+    t = time.perf_counter()
+    fi, params = make_faiss_index(vectors, kind)
+    build_s = time.perf_counter() - t
+    grown = rss_mb() - before
+    with tempfile.TemporaryDirectory() as tmp:
+        faiss.write_index(fi, f"{tmp}/v.faiss")
+        disk_mb = os.path.getsize(f"{tmp}/v.faiss") / 2**20
+        if "efSearch" in params:  # what load_index does with the manifest's parameters
+            fi = faiss.read_index(f"{tmp}/v.faiss")
+            fi.hnsw.efSearch = params["efSearch"]
+    index = as_index(vectors, fi, params)
+    truth = scale.exact_top(vectors, queries, 10)
+    out = {"n": len(vectors), "params": params, "build_s": build_s, "disk_mb": disk_mb, "rss_growth_mb": grown}
+    for k in (10, product_k):
+        index.dense(queries[0], k)  # warm
+        times, recalls = [], []
+        for q, want in zip(queries, truth):
+            t = time.perf_counter()
+            got = index.dense(q, k)
+            times.append(time.perf_counter() - t)
+            recalls.append(len(set(list(got)[:10]) & set(want.tolist())) / 10)
+        out[f"k{k}"] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000,
+                        "recall@10": float(np.mean(recalls))}
+    if params["type"] != "flat":  # what exact search would cost at this size (20 queries)
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(vectors)
+        times = []
+        for q in queries[:20]:
+            t = time.perf_counter()
+            flat.search(q.reshape(1, -1), 10)
+            times.append(time.perf_counter() - t)
+        out["flat_p50_ms"], out["flat_p95_ms"] = pct(times, 50) * 1000, pct(times, 95) * 1000
+        del flat
+    out["top1_cosine_mean"] = float(np.mean([float(vectors[t[0]] @ q) for t, q in zip(truth, queries)]))
+    del index, fi
+    gc.collect()
+    return out
+
 
 
 def edge_shard(path: str, dim: int):
@@ -161,9 +261,9 @@ def main(argv=None) -> int:
     rows, runs = [], []
     for n in args.sizes:
         print(f"{n:,} passages …", file=sys.stderr)
-        c = scale.synthetic(base, base_texts, n)
-        faiss_run = scale.dense_run(c.vectors, queries, kind="hnsw", product_k=10)
-        edge = edge_run(c.vectors, queries, scale.passage_texts(c), questions)
+        c = synthetic(base, base_texts, n)
+        faiss_run = faiss_dense(c.vectors, queries, kind="hnsw", product_k=10)
+        edge = edge_run(c.vectors, queries, passage_texts(c), questions)
         print(f"  faiss: {faiss_run}\n  edge: {edge}", file=sys.stderr)
         runs.append({"n": n, "faiss": faiss_run, "edge": edge})
         rows.append([f"{n:,}", "FAISS HNSW (Index.dense)", f"{faiss_run['k10']['recall@10']:.3f}",

@@ -23,9 +23,9 @@ def test_qdrant_edge_hnsw_finds_the_exact_neighbours_like_faiss(embedder):
     base = embedder.encode(texts, batch_size=64)
     questions = scale.generated_questions(40, seed=7)
     queries = embedder.encode(questions)
-    c = scale.synthetic(base, texts, 5000)
-    edge = scale_out.edge_run(c.vectors, queries, scale.passage_texts(c), questions)
+    c = scale_out.synthetic(base, texts, 5000)
+    edge = scale_out.edge_run(c.vectors, queries, scale_out.passage_texts(c), questions)
     assert edge["dense"]["recall@10"] >= 0.98
     assert edge["hybrid_rrf"]["p95_ms"] > 0  # prefetch dense + sparse, fused by RRF in the engine
-    faiss_run = scale.dense_run(c.vectors, queries, kind="hnsw", product_k=10)
+    faiss_run = scale_out.faiss_dense(c.vectors, queries, kind="hnsw", product_k=10)
     assert faiss_run["k10"]["recall@10"] >= 0.98
