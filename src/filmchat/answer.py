@@ -333,7 +333,7 @@ class Composer:
         for h in r.hits:
             if h.chunk.id == chunk.id:
                 return h
-        i = next(i for i, c in enumerate(self.searcher.index.chunks) if c.id == chunk.id)
+        i = self.searcher.index.position(chunk.id)
         return Hit(i, chunk, score, 0.0, 0.0, self.searcher.chunk_film[i])
 
     def cite_facts(self, r: SearchResult, facts, hits: list[Hit], sentences: dict) -> list[int]:
