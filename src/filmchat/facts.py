@@ -54,7 +54,7 @@ def meta_lines(chunk: Chunk):
     """Each metadata line of a passage ("Director: Lee Han"): its label in lower case, its value, and where
     the line is in the file."""
     pos = 0
-    for line in chunk.text.split("\n"):
+    for line in chunk.text.split("\n") if ":" in chunk.text else ():  # a metadata line has a colon
         m = META.match(line)
         if m and len(line) <= 150:
             value = m.group(2).strip().strip("\u00a0 ")

@@ -14,6 +14,7 @@ from .chunking import Chunk
 from .text import QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_tokens, words
 
 KEYS_REMEMBERED = 1_000_000  # film labels whose key is kept (memory: ~100 bytes each)
+NEAR_REMEMBERED = 50_000  # question words whose near title words are kept (a fuzzy pass over every title word each)
 # Words before a title that say it is used as one: "the film Hope", "a movie called Always".
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen"}
 # Words that may surround a title in a question that asks only about that film: "tell me about hope",
@@ -67,6 +68,7 @@ class FilmCatalog:
                 self._by_word[w].append(k)
         self._vocabulary = list(self._by_word)
         self._always = [k for k, c in self._needs.items() if not c]
+        self._near: dict[str, tuple[str, ...]] = {}  # a question word -> the title words near it (questions share words)
 
     def key(self, film: str | None) -> str | None:
         if not film:
@@ -91,9 +93,13 @@ class FilmCatalog:
 
         near = set()
         for w in set(q):
-            for v, _, _ in process.extract(w, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=None):
-                if len(v) > 3 or v == w:  # as below: a title word of three letters or fewer must be exact
-                    near.add(v)
+            if w not in self._near:
+                if len(self._near) >= NEAR_REMEMBERED:
+                    self._near.clear()
+                found = process.extract(w, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=None)
+                # as below: a title word of three letters or fewer must be exact
+                self._near[w] = tuple(v for v, _, _ in found if len(v) > 3 or v == w)
+            near.update(self._near[w])
         count: dict[str, int] = defaultdict(int)
         for v in near:
             for k in self._by_word[v]:
