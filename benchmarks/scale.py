@@ -385,7 +385,8 @@ def startup_run(index, embedder, settings) -> tuple[object, dict]:
     """The Searcher's start-up (its constructor), its parts timed alone, and the catalog a first question builds."""
     from filmchat.catalog import build_catalog, catalog_for
     from filmchat.films import FilmCatalog
-    from filmchat.search import Searcher, list_intros
+    from filmchat.ranking import list_intros
+    from filmchat.search import Searcher
 
     out = {}
     gc.collect()

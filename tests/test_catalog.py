@@ -302,3 +302,12 @@ def test_shipped_corpus_unsettled_questions_say_why(shipped_composer):
     assert a.abstained and "runtime of **Train To Busan**" in a.lead
     a = shipped_composer.ask("Which came out first, Hope or Way Back Home?")
     assert a.abstained and "no exact date for **Way Back Home**" in a.lead
+
+
+def test_every_prose_pattern_holds_the_word_it_is_skipped_without():
+    """A passage without a pattern's ``needs`` word is not searched with it: the word must be in the pattern."""
+    from filmchat.facts import NEEDS
+
+    assert len(NEEDS) >= 5
+    for pattern, need in NEEDS.items():
+        assert need in pattern.pattern.replace("[Bb]", "b"), (pattern.pattern, need)

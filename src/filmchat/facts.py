@@ -30,11 +30,11 @@ FACT_KINDS = {kind: (re.compile(p["question"], re.I), set(p["keys"]), [re.compil
 # Facts only the catalog lists (a question about them goes to the catalog, not to the one-fact answer).
 CATALOG_KINDS = {kind: (set(p["keys"]), [re.compile(x) for x in p["prose"]]) for kind, p in phrases()["catalog"].items()}
 
-# A word each prose pattern cannot match without: a passage that lacks it skips the pattern. The duration and
-# true-story patterns may start at any word, and were most of the catalog's build (benchmarks/scale.py).
-NEEDS = {FACT_KINDS["director"][2][1]: "director", FACT_KINDS["director"][2][2]: "director",
-         FACT_KINDS["release"][2][0]: "released", FACT_KINDS["duration"][2][0]: "minutes",
-         CATALOG_KINDS["true_story"][1][0]: "ased"}
+# prose pattern -> the word it cannot match without (``needs`` in patterns.toml): a passage that lacks it skips
+# the pattern. The duration and true-story patterns may start at any word, and were most of the catalog's
+# build at 100k passages (benchmarks/scale.py).
+NEEDS = {pattern: p["needs"] for group, kinds in (("facts", FACT_KINDS), ("catalog", CATALOG_KINDS))
+         for kind, p in phrases()[group].items() if p.get("needs") for pattern in kinds[kind][-1]}
 
 
 def found(pattern: re.Pattern, text: str):
