@@ -63,7 +63,8 @@ def main(argv=None) -> int:
 
     from filmchat.lifecycle import open_composer
     from filmchat.embedding import Embedder
-    from filmchat.index import IndexCorrupt, build_index, index_status, load_index
+    from filmchat.build import build_index
+    from filmchat.index import IndexCorrupt, index_status, load_index
     from filmchat.settings import load_settings
 
     rng = random.Random(args.seed)

@@ -67,7 +67,7 @@ def floor_for(backend: str):
 def bench_backend(backend: str, questions: list[dict], rounds: int, work: Path) -> dict:
     from filmchat.lifecycle import open_composer
     from filmchat.embedding import Embedder
-    from filmchat.index import build_index
+    from filmchat.build import build_index
     from filmchat.settings import load_settings
 
     settings = load_settings(env={}, corpus_dir=CORPUS, index_dir=work / backend, backend=backend)

@@ -18,7 +18,7 @@ hours here, so the passages are synthetic but shaped like the shipped index's:
    sentence's vector mixed with another's and noise, normalised. One article in
    ``COPY_EVERY`` is a syndicated copy of ten passages of another (near-duplicates).
 
-Each size is built as ``index._write_build`` builds (``make_faiss_index`` — the type chosen
+Each size is built as ``build._write_build`` builds (``make_faiss_index`` — the type chosen
 by the number of sentence vectors —, BM25 over ``lexical_text`` through ``bm25_tokens``,
 the near-duplicate pass), in memory. Then: FAISS and ``Index.dense`` one query at a time,
 recall@10 against exact search; the ``Searcher`` constructor, its parts alone, and the
@@ -261,7 +261,7 @@ def stored_vectors(faiss_index) -> np.ndarray:
 
 
 def product_index(c: Corpus, base_vecs: np.ndarray, cache: Path | None = None, faiss: bool = True) -> tuple:
-    """The product's Index over a synthetic corpus, built as ``index._write_build`` builds one (in memory).
+    """The product's Index over a synthetic corpus, built as ``build._write_build`` builds one (in memory).
 
     FAISS through ``make_faiss_index`` (type and parameters chosen by size; the vectors added in blocks),
     BM25 over each chunk's ``lexical_text`` through ``bm25_tokens``, near-duplicates through ``dedup``.

@@ -218,7 +218,7 @@ def ray_rates(workers: int, ray_address: str | None = None) -> dict:
     from filmchat.chunking import chunk_corpus
     from filmchat.corpus import read_corpus
     from filmchat.embedding import Embedder
-    from filmchat.index import _embed
+    from filmchat.build import _embed
     from filmchat.settings import load_settings
 
     s = load_settings(env={})

@@ -9,7 +9,8 @@ pytest.importorskip("ray")
 pytest.importorskip("pyarrow")
 
 from filmchat import bulk  # noqa: E402
-from filmchat.index import build_index, load_index  # noqa: E402
+from filmchat.build import build_index  # noqa: E402
+from filmchat.index import load_index  # noqa: E402
 
 
 def test_a_build_embedded_on_ray_is_the_single_process_build(tiny_settings, embedder, tmp_path):

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from filmchat.index import IndexCorrupt, IndexMismatch, IndexMissing, build_index, index_status, load_index
+from filmchat.build import build_index
+from filmchat.index import IndexCorrupt, IndexMismatch, IndexMissing, index_status, load_index
 
 
 def test_build_then_reload_round_trip(tiny_settings, embedder):

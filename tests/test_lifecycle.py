@@ -20,8 +20,8 @@ import pytest
 
 from filmchat.lifecycle import open_composer
 from filmchat.embedding import Embedder
-from filmchat.index import (BuildLock, IndexBusy, IndexCorrupt, IndexMismatch, build_index, index_status,
-                            load_index)
+from filmchat.build import build_index
+from filmchat.index import BuildLock, IndexBusy, IndexCorrupt, IndexMismatch, index_status, load_index
 from filmchat.settings import load_settings
 
 from conftest import copy_corpus

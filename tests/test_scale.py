@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import scale  # noqa: E402
 from filmchat import index as index_module  # noqa: E402
 from filmchat.chunking import sentence_spans  # noqa: E402
-from filmchat.index import build_index, load_index  # noqa: E402
+from filmchat.build import build_index  # noqa: E402
+from filmchat.index import load_index  # noqa: E402
 from filmchat.settings import load_settings  # noqa: E402
 
 N = 12_000

@@ -13,7 +13,8 @@ pytest.importorskip("qdrant_client")
 from conftest import ROOT  # noqa: E402
 from filmchat import store_qdrant  # noqa: E402
 from filmchat.evaluation import run_eval  # noqa: E402
-from filmchat.index import IndexBusy, build_index, index_status, load_index  # noqa: E402
+from filmchat.build import build_index  # noqa: E402
+from filmchat.index import IndexBusy, index_status, load_index  # noqa: E402
 
 
 @pytest.fixture()

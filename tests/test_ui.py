@@ -60,7 +60,7 @@ def test_the_chat_answers_from_an_index_rebuilt_by_another_process(tiny_settings
     from conftest import write_corpus
 
     from filmchat.lifecycle import open_composer
-    from filmchat.index import build_index
+    from filmchat.build import build_index
     from filmchat.ui import ChatApp
 
     app = ChatApp(open_composer(tiny_settings, embedder=embedder, log=lambda m: None), tiny_settings)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
-from .index import _Part, _split_by_file, sentence_rows
+from .build import _Part, _split_by_file, sentence_rows
 from .settings import Settings
 from .store import IndexProblem, require
 

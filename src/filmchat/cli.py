@@ -67,7 +67,7 @@ def index(settings: Settings, full: bool, check: bool, workers: int | None, ray_
     embedded, and how long it took. The new index replaces the old one atomically,
     so an interrupted build leaves the previous index working.
     """
-    from .index import build_index
+    from .build import build_index
 
     if check:
         return _status(settings)

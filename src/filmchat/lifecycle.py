@@ -20,7 +20,8 @@ def open_composer(settings, embedder=None, build: bool = True, progress: bool = 
     """
     from .corpus import CorpusError, read_corpus
     from .embedding import Embedder
-    from .index import build_index, index_status, load_index
+    from .build import build_index
+    from .index import index_status, load_index
     from .store import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, IndexUnwritable
 
     embedder = embedder or Embedder(settings.model, settings.backend)

@@ -46,8 +46,9 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
-from .index import (FORMAT, REBUILD, BuildReport, Index, IndexBusy, IndexCorrupt, IndexMissing, IndexProblem, Status,
-                    _versions, check_manifest, pipeline_fingerprint, reusable, settings_fingerprint, status_of)
+from .build import BuildReport, _versions, reusable
+from .index import (FORMAT, REBUILD, Index, IndexBusy, IndexCorrupt, IndexMissing, IndexProblem, Status, check_manifest,
+                    pipeline_fingerprint, settings_fingerprint, status_of)
 from .settings import Settings
 from .store import require
 from .text import _stemmer, bm25_tokens

@@ -129,7 +129,7 @@ class ChatApp:
 
     def rebuild(self, progress=None) -> str:
         """Re-index the corpus (only what changed) and answer from the new index from now on."""
-        from .index import build_index
+        from .build import build_index
 
         if not self._rebuild.acquire(blocking=False):
             return "A rebuild is already running."
