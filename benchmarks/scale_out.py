@@ -155,7 +155,7 @@ def edge_run(vectors: np.ndarray, queries: np.ndarray, texts: list[str] | None =
     """Load, index (optimize), then query one at a time: dense recall@10 and p50/p95; hybrid (RRF) p50/p95."""
     import qdrant_edge as qe
 
-    from filmchat.index import bm25_tokens
+    from filmchat.text import bm25_tokens
     from filmchat.store_qdrant import DENSE, SPARSE, _sparse, doc_weights
 
     gc.collect()
