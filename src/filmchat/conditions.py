@@ -209,6 +209,8 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
         superlative = re.search(r"\b(first|last)\b", rest)  # "what was the first film released?"
     compare = COMPARE.search(rest) if len(named) >= 2 else None
+    if not (conds or superlative or compare) or (len(named) == 1 and not compare):
+        return None  # nothing asked of the catalog (checked first: telling chatter from a story costs an encode)
     strict = DESCRIBES.search(question)
     unexplained = [w for w in rest.split() if w not in FILLER]
     topic = [w for w in unexplained if zipf(w) < CHATTER_ZIPF and in_articles(w)]

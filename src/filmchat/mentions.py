@@ -37,6 +37,7 @@ class Mentions:
         self._unit_terms: dict[int, frozenset[str]] = {}  # sentence row -> its stems and words
         self._flat: dict[int, str] = {}  # passage -> its words, space-separated
         self._vocabulary: list[str] | None = None  # what a typo may stand for: article and everyday English words
+        self._spelled: dict[str, str] = {}  # word as typed -> as read
 
     def flat(self, i: int) -> str:
         """Passage i as " word word … " (for names found as written), computed once."""
@@ -88,6 +89,13 @@ class Mentions:
         in English, close in spelling to a more common word the articles use."""
         if len(word) < 4 or not word.isalpha() or zipf(word) >= TYPO_ZIPF or self.mentioned((word,)) or _english(word):
             return word
+        if word not in self._spelled:
+            if len(self._spelled) >= MENTION_CACHE:
+                self._spelled.clear()
+            self._spelled[word] = self._nearest(word)
+        return self._spelled[word]
+
+    def _nearest(self, word: str) -> str:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
