@@ -51,6 +51,17 @@ def pct(values, q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if len(values) else float("nan")
 
 
+def dense_times(index, queries, k: int) -> tuple[list[float], list[dict]]:
+    """``Index.dense`` over each query, one at a time after one warm-up call: seconds per call, and what it found."""
+    index.dense(queries[0], k)
+    times, found = [], []
+    for q in queries:
+        t = time.perf_counter()
+        found.append(index.dense(q, k))
+        times.append(time.perf_counter() - t)
+    return times, found
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 

@@ -42,7 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import CORPUS, build_texts, describe, machine, ms, pct, rss_mb, save, table
+from benchmarks.common import CORPUS, build_texts, dense_times, describe, machine, ms, pct, rss_mb, save, table
 
 WHO = ["a grieving father", "a young nurse", "a retired detective", "an orphaned boy", "a lonely widow",
        "a struggling singer", "a disabled veteran", "a runaway teenager", "a stubborn grandmother", "a shy teacher",
@@ -353,12 +353,9 @@ def dense_run(index, queries: np.ndarray, product_k: int = 200) -> dict:
         times.append(time.perf_counter() - t)
         recalls.append(len(set(ids[0].tolist()) & set(want[:10].tolist())) / 10)
     out["k10"] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000, "recall@10": float(np.mean(recalls))}
-    index.dense(queries[0], product_k)  # warm
-    times, recalls = [], []
-    for q, want in zip(queries, truth):
-        t = time.perf_counter()
-        got = index.dense(q, product_k)
-        times.append(time.perf_counter() - t)
+    times, found = dense_times(index, queries, product_k)
+    recalls = []
+    for got, want in zip(found, truth):
         best = [c for c, _ in sorted(got.items(), key=lambda x: -x[1][0])[:10]]
         exact = list(dict.fromkeys(index.units[want, 0].tolist()))[:10]
         recalls.append(len(set(best) & set(exact)) / len(exact))

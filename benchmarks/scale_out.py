@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import scale  # noqa: E402
-from benchmarks.common import describe, machine, pct, rss_mb, save, table  # noqa: E402
+from benchmarks.common import dense_times, describe, machine, pct, rss_mb, save, table  # noqa: E402
 
 EF = 256  # the FAISS build's efSearch (index.make_faiss_index), so both engines do the same work per query
 M, EF_CONSTRUCT = 32, 200
@@ -109,13 +109,8 @@ def faiss_dense(vectors: np.ndarray, queries: np.ndarray, kind: str = "auto", pr
     truth = scale.exact_top(vectors, queries, 10)
     out = {"n": len(vectors), "params": params, "build_s": build_s, "disk_mb": disk_mb, "rss_growth_mb": grown}
     for k in (10, product_k):
-        index.dense(queries[0], k)  # warm
-        times, recalls = [], []
-        for q, want in zip(queries, truth):
-            t = time.perf_counter()
-            got = index.dense(q, k)
-            times.append(time.perf_counter() - t)
-            recalls.append(len(set(list(got)[:10]) & set(want.tolist())) / 10)
+        times, found = dense_times(index, queries, k)
+        recalls = [len(set(list(got)[:10]) & set(want.tolist())) / 10 for got, want in zip(found, truth)]
         out[f"k{k}"] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000,
                         "recall@10": float(np.mean(recalls))}
     if params["type"] != "flat":  # what exact search would cost at this size (20 queries)
