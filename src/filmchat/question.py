@@ -41,7 +41,8 @@ class Query:
     """The question as understood: text to search, films named, and what kind of answer it wants."""
 
     text: str
-    search_text: str  # what is searched: the question with typos read as article words, a follow-up's film first
+    spelled: str  # the question with typos read as the words they stand for ("moive" -> "movie")
+    search_text: str  # what is searched: ``spelled``, after the film a follow-up is about
     titles: list[TitleMatch]
     plural: bool
     which: bool
@@ -74,8 +75,8 @@ def read_question(question: str, catalog: FilmCatalog, mentions: Mentions, limit
     """One question alone: the titles it uses as titles, the names no article has, everyday words of titles."""
     text, truncated = clean_question(question, limit)
     titles = catalog.match(text)
-    q = Query(text, respelled(text, mentions), titles, bool(PLURAL.search(text)), bool(WHICH.search(text)),
-              truncated=truncated)
+    spelled = respelled(text, mentions)
+    q = Query(text, spelled, spelled, titles, bool(PLURAL.search(text)), bool(WHICH.search(text)), truncated=truncated)
     q.unknown = unknown_names(text, titles, catalog, mentions)
     used = {w for t in titles for w in t_words(text, t)}
     q.stray = frozenset(w for w in words(formal(text)) if w in catalog.ordinary_words and w not in used)
@@ -180,8 +181,7 @@ def question_stems() -> frozenset[str]:
 def content_stems(q: Query) -> list[str]:
     """Stemmed content words of the question, without question words, everyday words of titles and the film's title."""
     drop = {i for t in q.titles for i in range(*t.span)}
-    kept = [w for i, w in enumerate(words(q.search_text if q.search_text != q.text and not q.focus else q.text))
-            if i not in drop and w not in QUESTION_WORDS and w not in q.stray
+    kept = [w for i, w in enumerate(words(q.spelled)) if i not in drop and w not in QUESTION_WORDS and w not in q.stray
             and len(w) > 1]
     out = set()
     for w in kept:

@@ -111,7 +111,7 @@ class Searcher:
             q.exclude, q.plural = focus, True  # "what other films deal with autism?"
         elif not q.which:  # in "which film is about a man whose wife returns to him?", "him" is not the old film
             q.focus = focus  # "who directed it?", "what did the DNA test show?"
-            q.search_text = f"{self.catalog.name(focus)}: {q.search_text}"
+            q.search_text = f"{self.catalog.name(focus)}: {q.spelled}"
         return q
 
     def _described(self, q: Query, films: list[str], latest: str) -> str:

@@ -34,7 +34,7 @@ def answer_structured(composer, r, note: str = ""):
     searcher = composer.searcher
     known, story = (lambda w: searcher.mentions.mentioned((w,))), searcher.means_a_story
     named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])]  # in the order the question names them
-    text = q.search_text if not q.focus else q.text  # typos read as the words they stand for ("octobr")
+    text = q.spelled  # typos read as the words they stand for ("octobr")
     parsed = parse(text, named, catalog, known, story)
     if parsed is None and len(named) < 2 and COMPARE.search(q.text.lower()):
         # "marathon or daisy, which one is older": two or more titles compared are titles, however they are typed
