@@ -43,7 +43,6 @@ UNCLEAR = {
     "nothing": "The articles have nothing on that: none of its words appear in them. Ask about a film or its story — "
                "e.g. “who directed Hope?” or “which film is about a Korean adoptee?”.",
 }
-# A question that describes a film's story (not one that asks a fact about a person or a title)
 CARD = re.compile(phrases()["cues"]["card"], re.I)  # "tell me about Hope": everything about one film
 
 
