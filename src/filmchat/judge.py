@@ -50,8 +50,7 @@ class Judge:
         content = content_stems(q)
         if not content:
             return 1.0
-        seen = set().union(*(self.mentions.terms(h.index) for h in hits))
-        return sum(w in seen for w in content) / len(content)
+        return self.mentions.held(content, [h.index for h in hits]) / len(content)
 
     def judge(self, q: Query, films: list[FilmScore]) -> tuple[bool, dict]:
         """Answer only when the passages carry the question: similar in meaning, or sharing its content words."""
@@ -99,6 +98,5 @@ class Judge:
         if named:  # a name found is not an answer by itself ("stars Song Kang-ho as a taxi driver"): the rest must be there
             name_stems = {s for n in q.names for w in n.split() for s in (w, *stems(w))}
             rest = [w for w in content_stems(q) if w not in name_stems]
-            seen = set().union(*(self.mentions.terms(h.index) for h in top_hits))
-            named = not rest or sum(w in seen for w in rest) / len(rest) >= ANCHORED_COVERAGE
+            named = not rest or self.mentions.held(rest, [h.index for h in top_hits]) / len(rest) >= ANCHORED_COVERAGE
         return named or best_dense >= t or (cov >= WORDS_COVERAGE and best_dense >= t - WORDS_MARGIN)

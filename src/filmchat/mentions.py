@@ -55,6 +55,11 @@ class Mentions:
             self._terms[i] = frozenset(terms(self.index.chunks[i].embed_text()))
         return self._terms[i]
 
+    def held(self, content: list[str], passages) -> int:
+        """How many of these content words (stems, or words as written) any of these passages has."""
+        seen = set().union(*(self.terms(i) for i in passages))
+        return sum(w in seen for w in content)
+
     def unit_terms(self, u: int, sentence: str) -> frozenset[str]:
         """What a content word can match in one sentence (row u of index.units), computed once."""
         if u not in self._unit_terms:
@@ -67,11 +72,7 @@ class Mentions:
 
     def mentioned(self, phrase: tuple[str, ...]) -> bool:
         """Whether any passage (or its article title or film) has these words in this order; one word, in any form."""
-        if phrase not in self._mentioned:
-            if len(self._mentioned) >= MENTION_CACHE:
-                self._mentioned.clear()
-            self._mentioned[phrase] = self._find(phrase)
-        return self._mentioned[phrase]
+        return _remembered(self._mentioned, phrase, self._find)
 
     def _find(self, phrase: tuple[str, ...]) -> bool:
         scores = self.index.lexical_scores(" ".join(phrase))
@@ -89,11 +90,7 @@ class Mentions:
         in English, close in spelling to a more common word the articles use."""
         if len(word) < 4 or not word.isalpha() or zipf(word) >= TYPO_ZIPF or self.mentioned((word,)) or _english(word):
             return word
-        if word not in self._spelled:
-            if len(self._spelled) >= MENTION_CACHE:
-                self._spelled.clear()
-            self._spelled[word] = self._nearest(word)
-        return self._spelled[word]
+        return _remembered(self._spelled, word, self._nearest)
 
     def _nearest(self, word: str) -> str:
         from rapidfuzz import process
@@ -127,6 +124,15 @@ class Mentions:
                 if reach and (self.mentioned(part) if len(part) > 1 else self.written(part[0])):
                     best[end] = (True, best[end][1] or multi or len(part) > 1)
         return best[n] == (True, True)
+
+
+def _remembered(cache: dict, key, compute):
+    """``compute(key)``, remembered in ``cache``, which is emptied when it holds MENTION_CACHE answers."""
+    if key not in cache:
+        if len(cache) >= MENTION_CACHE:
+            cache.clear()
+        cache[key] = compute(key)
+    return cache[key]
 
 
 @functools.cache

@@ -123,12 +123,9 @@ class Searcher:
         if not content or not earlier:
             return latest
 
-        def held(key: str) -> int:
-            seen = set().union(*(self.mentions.terms(i) for i in self.catalog.chunk_ids.get(key, [])))
-            return sum(w in seen for w in content)
-
-        best = max(earlier, key=held)  # the most recent of equals
-        return best if held(best) > held(latest) else latest
+        held = {k: self.mentions.held(content, self.catalog.chunk_ids.get(k, [])) for k in [latest, *earlier]}
+        best = max(earlier, key=held.get)  # the most recent of equals
+        return best if held[best] > held[latest] else latest
 
     def conversation(self, history: list[str]) -> list[Turn]:
         """Each turn of the conversation: the film it named or was answered with, or the names no article has.
@@ -145,10 +142,6 @@ class Searcher:
                 self._turns[key] = self._turn(history[i], history[:i])
             out.append(self._turns[key])
         return out
-
-    def conversation_films(self, history: list[str]) -> list[str | None]:
-        """The film of each turn of the conversation (None where a turn had none)."""
-        return [t.film for t in self.conversation(history)]
 
     def _turn(self, question: str, earlier: list[str]) -> Turn:
         result = self.search(question, earlier)
