@@ -73,6 +73,7 @@ A second list, from another writer, with a different take on each film.
 Release year: 2010
 
 The fisherman's daughter steers the boat home through the storm while her father sleeps.
+The fisherman Jang Ho (Bae Soo-Min) never wakes.
 """
 
 
@@ -115,6 +116,20 @@ def test_catalog_keeps_every_stated_value_and_both_sides_of_a_conflict(tiny):
     assert sorted(v.text for v in gamma) == ["2009", "2010"]  # the articles disagree: both kept
     assert {v.facts[0].chunk.file for v in gamma} == {"first.txt", "second.txt"}
     assert cat.get("deltanight").values["duration"] == []
+    cast = cat.get("gammasea").value("cast")  # a cast given in prose: "Jang Ho (Bae Soo-Min)"
+    assert cast.text == "Bae Soo-Min" and "(Bae Soo-Min)" in cast.facts[0].chunk.text
+
+
+def test_a_cast_in_prose_gives_every_actor_of_the_sentence():
+    from filmchat.chunking import Chunk
+    from filmchat.facts import catalog_facts_in
+
+    text = ("It pits Na Ok Boon (Na Moon Hee), an elderly woman, against Park Min Jae (Lee Je Hoon). "
+            "The case is lost as Song Kang Ho, who plays the lawyer, is dragged out. Nothing else (Not A Name) here")
+    chunk = Chunk("c", "f.txt", 100, 100 + len(text), text, "T", "Film", None)
+    cast = [f for f in catalog_facts_in(chunk) if f.kind == "cast"]
+    assert [f.value for f in cast] == ["Na Moon Hee, Lee Je Hoon", "Song Kang Ho"]
+    assert text[cast[1].start - 100:cast[1].end - 100].startswith("The case is lost as Song Kang Ho")
 
 
 def test_films_command_prints_the_catalog_with_sources(tiny):
@@ -176,6 +191,10 @@ def test_films_cli_lists_every_film(tiny):
     ("which ones go past 120 minutes?", {"Beta House"}),
     ("wich films came out in octobr?", {"Beta House"}),  # typos read as the words they stand for
     ("My family is only really into older movies. Which ones came out before 2005?", {"Alpha Road"}),  # no story
+    ("I have a long flight coming up. Which films run over two hours?", {"Beta House"}),  # a sentence aside
+    ("need smth under 100 min, got class tmrw mornin", {"Alpha Road"}),  # a runtime is a film's; slang not a topic
+    ("I am a fan of actress Yoon Seo. In which of these movies is she acting?", {"Beta House"}),
+    ("is ther anything with bae soo-min in it", {"Gamma Sea"}),  # a cast the articles give in prose
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
     a = tiny.ask(question)
@@ -249,6 +268,10 @@ def test_comparisons_between_named_films(tiny):
     # titles side by side are not one name the articles lack
     assert tiny.ask("Of Beta House and Alpha Road, which came out first?").films[0] == "Alpha Road"
     assert tiny.ask("alpha road or gamma sea, which one is older").films[0] == "Alpha Road"  # titles typed lower-case
+    assert tiny.ask("which is older beta house or alpha road i forgot").films[0] == "Alpha Road"  # chatter
+    # two comparatives: the one the question asks with
+    a = tiny.ask("My sister can only sit through the shorter one tonight: Alpha Road or Gamma Sea, which one is longer?")
+    assert a.films[0] == "Gamma Sea" and "is longer" in a.lead
 
 
 def test_comparison_with_a_missing_value_is_declined_naming_it(tiny):
@@ -273,6 +296,9 @@ def test_ordinary_questions_are_left_to_retrieval(tiny, question):
 
 def test_ordinary_question_still_finds_its_film(tiny):
     assert tiny.ask("which film is about a fisherman and his daughter?").films[0] == "Gamma Sea"
+    # a sentence that tells the story is no aside, though it names no film: the question is retrieval's
+    a = tiny.ask("Trying to remember a film from 2009. A lonely patient befriends the night-shift nurse. Which one is it?")
+    assert a.films[0] == "Delta Night" and "films came out" not in a.lead, a.lead
 
 
 # ---------------------------------------------------------------- the shipped corpus, end to end

@@ -172,3 +172,9 @@ def test_words_that_mean_a_story_are_told_from_chatter(shipped_composer):
     searcher = shipped_composer.searcher
     assert searcher.means_a_story(["zombies", "train"])
     assert not searcher.means_a_story(["mom", "really", "enjoys"])
+
+
+def test_the_one_before_follows_a_conversation_that_opened_with_whos(shipped_composer):
+    s = shipped_composer.searcher
+    q = s.understand("and when did the one before that come out?", ["Who's in Train to Busan?", "What about Be With You?"])
+    assert q.focus == s.catalog.key("Train To Busan")

@@ -16,6 +16,8 @@ from filmchat.text import capitalised_runs, is_ordinary, words
     ("which film is about the boy kidnapped in Seoul in 1991?", ["Seoul"]),
     ("Is Hope, Always or Marathon longer?", ["Hope", "Always", "Marathon"]),
     ("I hope to find a film about a boxer", []),
+    ("Who's in Train to Busan?", ["Train to Busan"]),  # "Who's" starts the question, as "Who" does
+    ("What's Hope about?", ["Hope"]),
     ("WHO DIRECTED HOPE?", []),  # shouted: capitals say nothing
     ("Hope you can help me", []),  # a capital that only starts the sentence
 ])

@@ -71,6 +71,7 @@ DIRECTOR = [re.compile(r"\bdirected by " + NAME + END),
 ACTOR = [re.compile(r"\b(?:starring|featuring|with) " + NAME + END),
          re.compile(r"\b(?:does|did|has|have) " + NAME + r" (?:star|act|appear|play)(?:red|ed|s)?\b"),
          re.compile(r"\b(?:films?|movies?) (?:stars?|starring|with) " + NAME + END),
+         re.compile(r"\b(?:actor|actress) " + NAME + END),  # "a fan of actress Na Moon-hee. In which films …"
          re.compile(r"^" + NAME + r"(?= (?:films?|movies?|flicks?|pics?)\b)")]  # "son ye jin movies?": a known name only
 SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|most recent(?:ly)?|(?:came out|released) "
                          r"(?:first|last))\b")
@@ -118,13 +119,16 @@ def _name_in(name: str, value: str) -> bool:
 
 
 def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda word: True,
-          means_a_story=lambda words: True) -> Parsed | None:
+          means_a_story=lambda words: True, respelled: frozenset[str] = frozenset()) -> Parsed | None:
     """What the question asks of the catalog, or None when it is not such a question (a word is left unexplained).
 
     A question that describes a story must have every word accounted for ("which 2013 film is about a prisoner?"
     is retrieval's); one that does not may also hold chatter (``CHATTER_ZIPF``, ``SLANG_ZIPF``; ``in_articles``
     says whether any article has a word) and other words of the articles, as long as they do not mean something a film's sentence says
-    (``means_a_story``: "my mom only really enjoys older movies" does not, "prison" does)."""
+    (``means_a_story``: "my mom only really enjoys older movies" does not, "prison" does). Words the question
+    only has as typos read (``respelled``: "smth" read as "smith") and words of a sentence around the question
+    that asks nothing of the films ("I have a long flight coming up.") are never taken for a topic the articles
+    lack; two named films compared are what the question is about, whatever else it says of them."""
     text = " ".join(words(question))
     rest = text
     conds: list[Condition] = []
@@ -208,16 +212,22 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     superlative = SUPERLATIVE.search(rest)
     if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
         superlative = re.search(r"\b(first|last)\b", rest)  # "what was the first film released?"
-    compare = COMPARE.search(rest) if len(named) >= 2 else None
+    compare = _comparator(rest) if len(named) >= 2 else None
     if not (conds or superlative or compare) or (len(named) == 1 and not compare):
         return None  # nothing asked of the catalog (checked first: telling chatter from a story costs an encode)
-    strict = DESCRIBES.search(question)
+    comparing = len(named) >= 2 and not conds and compare
     unexplained = [w for w in rest.split() if w not in FILLER]
+    if unexplained and DESCRIBES.search(question):
+        return None  # what a film is about ("which 2013 film is about a prisoner?")
     topic = [w for w in unexplained if zipf(w) < CHATTER_ZIPF and in_articles(w)]
-    lacking = [w for w in unexplained if SLANG_ZIPF <= zipf(w) < CHATTER_ZIPF and not in_articles(w)]
-    if unexplained and (strict or lacking or not FILM_NOUN.search(text) or (topic and means_a_story(topic))):
-        return None  # what a film is about, or chatter in a question that is not after films ("what happened in 1987?")
-    if len(named) >= 2 and not conds and compare:
+    aside = _asides(question, topic)
+    lacking = [w for w in unexplained if SLANG_ZIPF <= zipf(w) < CHATTER_ZIPF and not in_articles(w)
+               and w not in respelled and w not in aside]
+    # a runtime is only ever a film's ("anything under 110 min?"); a year may be anything's ("what happened in 1987?")
+    after_films = FILM_NOUN.search(text) or any(c.kind == "duration" for c in conds)
+    if unexplained and ((not comparing and (lacking or not after_films)) or (topic and means_a_story(topic))):
+        return None  # a topic the articles lack or tell, or chatter in a question that is not after films
+    if comparing:
         kind, largest = _order_of(compare.group(1), text)
         return Parsed("compare", kind=kind, largest=largest, named=named)
     if len(named) == 1:
@@ -227,9 +237,30 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
         return Parsed("superlative", conds, kind, largest, named)
     if conds and COUNT.search(text):
         return Parsed("count", conds, named=named)
-    if conds and FRAME.search(text):
+    if conds and (FRAME.search(text) or after_films):
         return Parsed("filter", conds, named=named)
     return None
+
+
+def _comparator(text: str) -> re.Match | None:
+    """The word a comparison orders by; where the question has two that disagree ("she can only sit through the
+    shorter one: Hope or Silenced, which one is longer?"), the one the question asks with."""
+    found = list(COMPARE.finditer(text))
+    if len({_order_of(m.group(1), text) for m in found}) > 1:
+        asks = [m.start() for m in re.finditer(r"\b(which|what)\b", text)]
+        return next((m for m in found if asks and m.start() > asks[-1]), found[0])
+    return found[0] if found else None
+
+
+def _asides(question: str, topic: list[str]) -> set[str]:
+    """Words of the sentences around a question that ask nothing of the films ("I have a long flight coming up.
+    Which films run over two hours?"): not a question, no film, no value, and no word of the articles rarer
+    than chatter left unexplained (``topic``: a sentence that tells a story, "the prisoner wasn't related to him.",
+    is no aside)."""
+    pieces = [p.lower() for p in re.split(r"(?<=[.!?;:])\s+", question.strip())]
+    return {w for p in pieces if len(pieces) > 1 and not p.endswith("?") and not re.search(r"\d", p)
+            and not (FILM_NOUN.search(p) or SUPERLATIVE.search(p) or COMPARE.search(p))
+            and not set(topic) & set(words(p)) for w in words(p)}
 
 
 def _order_of(word: str, text: str) -> tuple[str, bool]:

@@ -29,6 +29,7 @@ FACT_KINDS = {kind: (re.compile(p["question"], re.I), set(p["keys"]), [re.compil
               for kind, p in phrases()["facts"].items()}
 # Facts only the catalog lists (a question about them goes to the catalog, not to the one-fact answer).
 CATALOG_KINDS = {kind: (set(p["keys"]), [re.compile(x) for x in p["prose"]]) for kind, p in phrases()["catalog"].items()}
+NAMES = {kind for kind, p in phrases()["catalog"].items() if p.get("names")}  # values that are people, every one kept
 
 # prose pattern -> the word it cannot match without (``needs`` in patterns.toml): a passage that lacks it skips
 # the pattern. The duration and true-story patterns may start at any word, and were most of the catalog's
@@ -81,6 +82,10 @@ def catalog_facts_in(chunk: Chunk) -> list[Fact]:
     out = facts_in(chunk) + [Fact(kind, value, chunk, start, end) for key, value, start, end in meta_lines(chunk)
                              for kind, (keys, _) in CATALOG_KINDS.items() if key in keys]
     for kind, (_, prose) in CATALOG_KINDS.items():
+        if kind in NAMES:
+            if not any(f.kind == kind for f in out):
+                out += _names_in(kind, prose, chunk)
+            continue
         for pattern in prose:
             m = next(found(pattern, chunk.text), None)
             if m and not any(f.kind == kind for f in out):
@@ -88,6 +93,19 @@ def catalog_facts_in(chunk: Chunk) -> list[Fact]:
                 value = re.sub(r"^(is|are) ", "", " ".join(m.group(1).split()))
                 out.append(Fact(kind, value[0].lower() + value[1:], chunk, chunk.start + sent[0], chunk.start + sent[1]))
     return out
+
+
+def _names_in(kind: str, patterns: list[re.Pattern], chunk: Chunk) -> list[Fact]:
+    """One fact per sentence naming people ("… Na Ok Boon (Na Moon Hee) … Park Min Jae (Lee Je Hoon) …"), its
+    value every name the sentence gives, in order."""
+    named: dict[tuple[int, int], list[str]] = {}
+    for pattern in patterns:
+        for m in found(pattern, chunk.text):
+            names = named.setdefault(sentence_around(chunk.text, m.start()), [])
+            if m.group(1) not in names:
+                names.append(m.group(1))
+    return [Fact(kind, ", ".join(sorted(names, key=chunk.text.index)), chunk, chunk.start + a, chunk.start + b)
+            for (a, b), names in sorted(named.items())]
 
 
 def sentence_around(text: str, pos: int) -> tuple[int, int]:

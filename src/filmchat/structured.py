@@ -17,6 +17,7 @@ from .catalog import Catalog, FilmEntry, Value, catalog_for
 from .conditions import COMPARE, Parsed, parse
 from .grounding import asked
 from .render import escape_md
+from .text import words
 
 NOUN = {"release": "release date", "duration": "runtime", "director": "director", "cast": "cast",
         "true_story": "true story"}
@@ -35,11 +36,12 @@ def answer_structured(composer, r, note: str = ""):
     known, story = (lambda w: searcher.mentions.mentioned((w,))), searcher.means_a_story
     named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])]  # in the order the question names them
     text = q.spelled  # typos read as the words they stand for ("octobr")
-    parsed = parse(text, named, catalog, known, story)
+    typos = frozenset(words(q.spelled)) - frozenset(words(q.text))
+    parsed = parse(text, named, catalog, known, story, typos)
     if parsed is None and len(named) < 2 and COMPARE.search(q.text.lower()):
         # "marathon or daisy, which one is older": two or more titles compared are titles, however they are typed
         loose = [t.key for t in sorted(searcher.catalog.match(q.text, loose=True), key=lambda t: t.span[0])]
-        parsed = parse(text, loose, catalog, known, story) if len(loose) >= 2 else None
+        parsed = parse(text, loose, catalog, known, story, typos) if len(loose) >= 2 else None
         parsed = parsed if parsed and parsed.form == "compare" else None
     if parsed is None:
         return None

@@ -81,6 +81,11 @@ _BREAK = re.compile(r"[,;:?!()\[\]“”\"]|(?<!\bNo)\.\s|^")  # ends a run of c
 _SENTENCE_START = re.compile(r"^\W*|[?!]\W*|(?<!\bNo)(?<!\bMr)(?<!\bDr)(?<!\bMs)(?<!\bMrs)\.\s\W*|\n\W*")
 
 
+def question_word(w: str) -> bool:
+    """A question word, or one with "'s" run on as ``words`` leaves it ("whos", "whats", "wheres")."""
+    return w in QUESTION_WORDS or (w.endswith("s") and w[:-1] in QUESTION_WORDS)
+
+
 def capitalised_runs(text: str) -> list[str]:
     """Runs of capitalised words, as written: names of people, films, places, awards, events.
 
@@ -121,8 +126,8 @@ def capitalised_runs(text: str) -> list[str]:
         first_pos = run[0][2] if run else 0
         sentence_start = first_pos in starts
         next_capital = len(run) > 1 and run[1][1][0].isupper()
-        if run and sentence_start and (run[0][0] in QUESTION_WORDS or (is_ordinary(run[0][0]) and not next_capital)):
-            run = run[1:]  # "Who", "Which", "Did", "Tell" start the question, they are not a name
+        if run and sentence_start and (question_word(run[0][0]) or (is_ordinary(run[0][0]) and not next_capital)):
+            run = run[1:]  # "Who", "Who's", "Which", "Did", "Tell" start the question, they are not a name
             while run and run[0][0] in CONNECTORS - {"the", "a", "an"}:
                 run = run[1:]
         if run and not all(w in CONNECTORS or len(w) == 1 for w, *_ in run):
