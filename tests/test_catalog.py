@@ -195,6 +195,10 @@ def test_films_cli_lists_every_film(tiny):
     ("need smth under 100 min, got class tmrw mornin", {"Alpha Road"}),  # a runtime is a film's; slang not a topic
     ("I am a fan of actress Yoon Seo. In which of these movies is she acting?", {"Beta House"}),
     ("is ther anything with bae soo-min in it", {"Gamma Sea"}),  # a cast the articles give in prose
+    ("list the films with a runtime between 100 and 120 minutes", {"Gamma Sea"}),
+    ("films released in march or july", {"Alpha Road", "Delta Night"}),  # any of several months
+    ("Any films released in the second half of the year (July to December)?", {"Beta House", "Delta Night"}),
+    ("what did ana park make", {"Alpha Road", "Beta House"}),  # a person the catalog names, however asked
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
     a = tiny.ask(question)

@@ -178,3 +178,19 @@ def test_the_one_before_follows_a_conversation_that_opened_with_whos(shipped_com
     s = shipped_composer.searcher
     q = s.understand("and when did the one before that come out?", ["Who's in Train to Busan?", "What about Be With You?"])
     assert q.focus == s.catalog.key("Train To Busan")
+
+
+@pytest.mark.parametrize("question, history, film, answer", [
+    # a turn that names two films: "the other one" is the one not asked about last
+    ("and the other one?", ["I'm torn between Daisy and Harmony", "How long is Daisy?"], "Harmony", "115 minutes"),
+    ("is the second one based on a true story?", ["tell me about Way Back Home and Silenced"], "Silenced", None),
+    # a follow-up that asks nothing of its own asks what the question before asked, however that was read
+    ("What about Be With You?", ["Who directed Train to Busan?"], "Be With You", "Lee Jang-Hoon"),
+    ("and the one before?", ["Who directed Train to Busan?", "and Hope?"], "Train To Busan", "Yeon Sang-Ho"),
+])
+def test_follow_ups_that_point_back_or_ask_again(shipped_composer, question, history, film, answer):
+    a = shipped_composer.ask(question, history)
+    assert a.films[:1] == [film], a.lead
+    assert a.question == question  # the answer keeps the question as typed
+    if answer:
+        assert not a.abstained and answer in a.lead, a.lead

@@ -180,7 +180,7 @@ class Composer:
 
     def _finish(self, r, lead: str, films: list[str], hits: list[Hit], abstained=False, note="", sentences=None,
                 card=None, limit: int | None = None) -> Answer:
-        a = Answer(r.query.text, "", films, self._citations(hits, sentences, limit), abstained, lead=lead + note,
+        a = Answer(r.query.typed or r.query.text, "", films, self._citations(hits, sentences, limit), abstained, lead=lead + note,
                    card=card or [])
         a.text = a.markdown()
         return a

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from .chunking import Chunk
 from .facts import Fact, catalog_facts_in, merge_values, sentence_around
 from .films import FilmCatalog
-from .text import words
+from .text import MONTH_NAMES, words
 
 KINDS = ("release", "duration", "director", "cast", "true_story", "country")
 LABELS = {"release": "Released", "duration": "Runtime", "director": "Director", "cast": "Cast",
           "true_story": "True story", "country": "Country"}
-MONTHS = {m: n for n, m in enumerate("january february march april may june july august september october november "
-                                     "december".split(), 1)}
+MONTHS = {m: n for n, m in enumerate(MONTH_NAMES, 1)}
 MONTHS.update({m[:3]: n for m, n in list(MONTHS.items())})
 MONTHS["sept"] = 9
 LISTED = "listed among films based on true stories"
@@ -94,6 +93,19 @@ class Catalog:
 
     def stated(self, kind: str) -> list[FilmEntry]:
         return [f for f in self.films if f.values.get(kind)]
+
+    @functools.cached_property
+    def people(self) -> dict[tuple[str, ...], set[str]]:
+        """Every person the catalog names (two words or more, as ``words`` gives them) -> the kinds naming them
+        ("director", "cast"): a question that names someone is about their films, however it is worded."""
+        out: dict[tuple[str, ...], set[str]] = {}
+        for f in self.films:
+            for kind in ("director", "cast"):
+                for v in f.values.get(kind, []):
+                    for part in re.split(r"\s*,\s*|\s+and\s+", v.text):
+                        if len(name := tuple(words(part))) >= 2:
+                            out.setdefault(name, set()).add(kind)
+        return out
 
 
 _CATALOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 
 from .catalog import Catalog, Value
 from .question import DESCRIBES
-from .text import QUESTION_WORDS, words, zipf
+from .text import MONTH_NAMES, QUESTION_WORDS, words, zipf
 
-MONTH_NAMES = "january february march april may june july august september october november december".split()
 # how months are shortened when typed ("sept–nov"), each to its month's number
 MONTH_SHORT = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
                "nov": 11, "dec": 12}
@@ -41,7 +40,7 @@ FILLER = QUESTION_WORDS | set(
     "watch mentioned listed corpus sad season month decade s come out later first second ones either both whats thats which s "
     "whos releases like say eg ie versus vs pls plz thx lists listed short flick flicks picture pictures title titles "
     "tearjerker tearjerkers weepie weepies anything something stuff pic pics every anywhere everywhere across overall "
-    "ever among half counting exactly go goes past but "
+    "ever among half counting exactly go goes past but make makes "
     # contractions as words() leaves them, apostrophe dropped
     "im ive id youre youve youd theyre theyve thats whats whos dont doesnt didnt isnt arent wasnt werent cant couldnt "
     "wont wouldnt shouldnt hes shes lets".split()
@@ -60,6 +59,7 @@ MONTH = re.compile(r"\b(" + "|".join(MONTH_NAMES + list(MONTH_SHORT)) + r")\b")
 MONTH_RANGE = re.compile(r"\b(?:from )?" + MONTH.pattern + r" (?:to|through|thru|till|until|and)? ?" + MONTH.pattern)
 SEASON = re.compile(r"\b(?:(?:in|during) (?:the )?)?(spring|summer|autumn|fall|winter)\b")
 AMOUNT = r"(\d+(?: \d)?|an?|one|two|three|four)(?: and a half)?"
+RUNTIME_RANGE = re.compile(r"\b(?:between|from) (\d+) (?:and|to) (\d+) (hours?|hrs?|minutes?|mins?|min)\b")
 RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|past|beyond|exceeding|under|less than|shorter than|"
                      r"at most|below|within|exactly) " + AMOUNT + r" (hours?|hrs?|minutes?|mins?|min)\b")
 LONGER = ("over", "more than", "longer than", "at least", "above", "past", "beyond", "exceeding")
@@ -75,6 +75,7 @@ ACTOR = [re.compile(r"\b(?:starring|featuring|with) " + NAME + END),
          re.compile(r"^" + NAME + r"(?= (?:films?|movies?|flicks?|pics?)\b)")]  # "son ye jin movies?": a known name only
 SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|most recent(?:ly)?|(?:came out|released) "
                          r"(?:first|last))\b")
+DIRECTS = re.compile(r"\b(direct\w*|make|makes|made|making)\b")
 COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|latest|newer|newest|more recent|after|last|"
                      r"longer|longest|shorter|shortest)\b")
 # a question after a set of films: it names them as films ("movies under 110 minutes?", "anything from 2013?"),
@@ -142,6 +143,11 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     if (m := TRUE.search(rest)):
         take(m)
         conds.append(Condition("true_story", "are based on a true story or real events", lambda v: True))
+    if (m := RUNTIME_RANGE.search(rest)):  # "between 112 and 124 minutes"
+        take(m)
+        a, b = sorted((_amount(m.group(1), m.group(3), False), _amount(m.group(2), m.group(3), False)))
+        conds.append(Condition("duration", f"run {a} to {b} minutes",
+                               lambda v, a=a, b=b: v.minutes is not None and a <= v.minutes <= b))
     while (m := RUNTIME.search(rest)):  # "more than 110 minutes but less than 2 hours": both
         take(m)
         limit = _amount(m.group(2), m.group(3), "half" in m.group(0))
@@ -183,12 +189,12 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
         months = tuple((a - 1 + i) % 12 + 1 for i in range((b - a) % 12 + 1))
         conds.append(Condition("release", f"came out {MONTH_NAMES[a - 1].title()}–{MONTH_NAMES[b - 1].title()}",
                                lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
-    month = MONTH.search(rest)
-    if month:
-        take(month)
-        mo = _month(month.group(1))
-        conds.append(Condition("release", f"came out in {MONTH_NAMES[mo - 1].title()}",
-                               lambda v, mo=mo: None if v.date[1] is None else v.date[1] == mo))
+    months = sorted({_month(m) for m in MONTH.findall(rest)})
+    if months:  # "in october or november": any of them
+        rest = " ".join(w for w in rest.split() if _month(w) is None)
+        shown = " or ".join(MONTH_NAMES[mo - 1].title() for mo in months)
+        conds.append(Condition("release", f"came out in {shown}",
+                               lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
     years = YEAR.findall(rest)
     if years:  # "in 2012 or 2013": any of them
         for y in years:
@@ -209,6 +215,8 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
             shown = _spelling(name, known)
             conds.append(Condition(kind, f"{verb} {shown}", lambda v, n=name: _name_in(n, v.text)))
             break
+    if not any(c.kind in ("director", "cast") for c in conds):
+        conds += _person(rest, text, catalog, take)
     superlative = SUPERLATIVE.search(rest)
     if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
         superlative = re.search(r"\b(first|last)\b", rest)  # "what was the first film released?"
@@ -240,6 +248,24 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     if conds and (FRAME.search(text) or after_films):
         return Parsed("filter", conds, named=named)
     return None
+
+
+def _person(rest: str, text: str, catalog: Catalog, take) -> list[Condition]:
+    """A director or actor the catalog names, wherever the question names them ("what did park jin pyo make",
+    "My mom loves Na Moon-hee, is she in any of the films?"): their films; as director when the question asks
+    who directed or made, or when they only direct."""
+    ws = rest.split()
+    for i in range(len(ws)):
+        for n in (4, 3, 2):
+            kinds = catalog.people.get(tuple(ws[i:i + n]))
+            if kinds:
+                name = " ".join(ws[i:i + n])
+                take(re.search(rf"\b{re.escape(name)}\b", rest))
+                kind = "director" if "director" in kinds and ("cast" not in kinds or DIRECTS.search(text)) else "cast"
+                known = [v for f in catalog.films for v in f.values.get(kind, []) if _name_in(name, v.text)]
+                verb = "were directed by" if kind == "director" else "star"
+                return [Condition(kind, f"{verb} {_spelling(name, known)}", lambda v, nm=name: _name_in(nm, v.text))]
+    return []
 
 
 def _comparator(text: str) -> re.Match | None:

@@ -16,14 +16,16 @@ import numpy as np
 
 from .films import FilmCatalog, TitleMatch
 from .mentions import Mentions
-from .text import CONNECTORS, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, phrases, quoted, stems, word_tokens, words
+from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, phrases, quoted, stems, word_tokens, words
 
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
                    r"|\bthe one (with|about|where|that|who|in which)\b"
                    r"|\b(what('?s| is| was) (it|that|this)( film| movie)? called|which one (is|was) it|what('?s| is| was) (its|the) (name|title))\b", re.I)
 # "the first one", "the other film": an earlier film of the conversation than the latest
-EARLIER = re.compile(r"\b(the )?(first|earlier|previous|other|former) (one|film|movie)\b|\bthe (one|film|movie) (before)\b", re.I)
+EARLIER = re.compile(r"\b(the )?(first|second|third|earlier|previous|other|former) (one|film|movie)\b"
+                     r"|\bthe (one|film|movie) (before)\b", re.I)
+ORDINALS = {"first": 0, "second": 1, "third": 2}  # "the second one": the second film the conversation named
 REFERS_BACK = re.compile(r"\b(it|its|it's|he|him|his|she|her|hers|they|them|their|this|that|these|those|the (film|movie|show|drama|story))\b", re.I)
 # "Which film is about …" carries no content; the dense query is the rest of the question.
 FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|dramas?)\s+(is|are|was|were|has|have|had|does|do|did)?\s*(about\s+)?", re.I)
@@ -53,6 +55,7 @@ class Query:
     unknown: list[str] = field(default_factory=list)  # names in the question that no article mentions
     stray: frozenset[str] = frozenset()  # everyday words of titles not used as titles ("hope" in "I hope to …")
     mute: frozenset[str] = frozenset()  # stray words that are a whole title: left out of the dense query too
+    typed: str | None = None  # as the user typed it, when it asks what the question before asked ("and Hope?")
 
     @property
     def names(self) -> list[str]:
@@ -105,7 +108,7 @@ def unknown_names(text: str, titles: list[TitleMatch], catalog: FilmCatalog, men
     out = []
     for name in dict.fromkeys(capitalised_runs(text) + quoted(text)):
         nw = words(name)
-        if all(w in CONNECTORS for w in nw):
+        if all(w in CONNECTORS or w in MONTH_NAMES for w in nw):  # "July to December" is no name
             continue
         pos = find_words(q_words, nw)
         if pos is not None and {pos + i for i, w in enumerate(nw) if w not in CONNECTORS} <= covered:
@@ -176,6 +179,17 @@ def lexical_query(text: str, stray: frozenset[str] = frozenset()) -> str:
 def question_stems() -> frozenset[str]:
     """Stems of QUESTION_WORDS ("film", "movi", …)."""
     return frozenset(bm25_tokens([" ".join(QUESTION_WORDS)])[0])
+
+
+def asked_again(q: Query, previous: Query, film: str) -> str | None:
+    """The question a follow-up that asks nothing of its own stands for: the previous question, about ``film``
+    ("How long is Daisy?" then "and the other one?" -> "How long is Harmony?"); None when it asks something."""
+    own = [w for w in words(EARLIER.sub(" ", question_rest(q))) if w not in QUESTION_WORDS]  # "the other one": none
+    if own or not content_stems(previous) or len(previous.titles) > 1:
+        return None
+    if previous.titles:
+        return f"{question_rest(previous)} {film}?"
+    return NEEDS_FILM.sub(film, previous.text, count=1) if NEEDS_FILM.search(previous.text) else None
 
 
 def content_stems(q: Query) -> list[str]:

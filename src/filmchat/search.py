@@ -24,7 +24,7 @@ from .films import FilmCatalog
 from .index import Index
 from .judge import Judge
 from .mentions import Mentions
-from .question import (EARLIER, NEEDS_FILM, OTHER, REFERS_BACK, Query, content_stems, dense_text, lexical_query,
+from .question import (EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems, dense_text, lexical_query,
                        question_rest, read_question)
 from .ranking import FilmScore, Hit, fuse, list_intros, rank_films, top_indices
 from .settings import Settings
@@ -62,6 +62,8 @@ class Turn:
 
     film: str | None
     unknown: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()  # the other films it named ("Daisy or Harmony?"), in the order named
+    asked: str = ""  # the question as read ("and Hope?" after "how long is Silenced?": "how long is Hope?")
 
 
 class Searcher:
@@ -90,9 +92,11 @@ class Searcher:
     # ---------------------------------------------------------- the question in its conversation
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
         q = read_question(question, self.catalog, self.mentions, self.settings.max_question_chars)
-        if q.titles or q.unknown or not history:
+        if q.unknown or not history:
             return q
         turns = self.conversation(list(history))
+        if q.titles:
+            return self._again(q, turns[-1], None) or q
         films = [t.film for t in turns if t.film]
         if turns and turns[-1].film is None and NEEDS_FILM.search(q.text) and not q.which:
             q.unknown = list(turns[-1].unknown)  # "who directed it?" after a film no article mentions
@@ -101,10 +105,14 @@ class Searcher:
         if not films:
             return q
         focus = films[-1]  # the film of the most recent turn that had one
-        if EARLIER.search(q.text):  # "the first one", "the other film"
-            distinct = list(dict.fromkeys(reversed(films)))
+        if EARLIER.search(q.text):  # "the first one", "the second one", "the other film"
+            named = list(dict.fromkeys(k for t in turns for k in (t.film, *t.also) if k))  # in the order named
+            recent = [k for k in dict.fromkeys(k for t in reversed(turns) for k in (t.film, *t.also) if k) if k != focus]
             m = (EARLIER.search(q.text).group(2) or "previous").lower()  # "the one before": the previous film
-            focus = distinct[-1] if m == "first" else (distinct[1] if len(distinct) > 1 else focus)
+            if m in ORDINALS:
+                focus = named[ORDINALS[m]] if len(named) > ORDINALS[m] else focus
+            elif recent:
+                focus = recent[0]
         else:
             focus = self._described(q, films, focus)
         if OTHER.search(q.text) and (q.plural or q.which):
@@ -112,7 +120,19 @@ class Searcher:
         elif not q.which:  # in "which film is about a man whose wife returns to him?", "him" is not the old film
             q.focus = focus  # "who directed it?", "what did the DNA test show?"
             q.search_text = f"{self.catalog.name(focus)}: {q.spelled}"
-        return q
+        return self._again(q, turns[-1], focus) or q
+
+    def _again(self, q: Query, previous: Turn, film: str | None) -> Query | None:
+        """"and the other one?", "what about Hope?": a follow-up that asks nothing of its own asks what the previous
+        question asked, of the film it names or refers to."""
+        film = q.named[0] if len(q.titles) == 1 else film
+        asked = read_question(previous.asked, self.catalog, self.mentions, self.settings.max_question_chars)
+        text = asked_again(q, asked, self.catalog.name(film)) if film and not q.plural else None
+        if text is None:
+            return None
+        again = read_question(text, self.catalog, self.mentions, self.settings.max_question_chars)
+        again.typed = q.text
+        return again
 
     def _described(self, q: Query, films: list[str], latest: str) -> str:
         """A follow-up that names something of an earlier film ("when did the remake come out?", "who directed
@@ -147,13 +167,13 @@ class Searcher:
         result = self.search(question, earlier)
         q = result.query
         if q.unknown:
-            return Turn(None, tuple(q.unknown))
+            return Turn(None, tuple(q.unknown), asked=q.text)
         if q.focus and not q.named:
-            return Turn(q.focus)  # "who directed it?" stays on the film it was about
+            return Turn(q.focus, asked=q.text)  # "who directed it?" stays on the film it was about
         named = [k for k in q.named if any(f.key == k for f in result.films)]
         if named:  # "who directed Hope?" is about Hope even when its passages are judged not to answer
-            return Turn(named[0])
-        return Turn(result.films[0].key if result.films and result.answerable else None)
+            return Turn(named[0], also=tuple(named[1:]), asked=q.text)
+        return Turn(result.films[0].key if result.films and result.answerable else None, asked=q.text)
 
     # ---------------------------------------------------------- retrieval
     def search(self, question: str, history: list[str] | tuple[str, ...] = ()) -> SearchResult:

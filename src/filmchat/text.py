@@ -10,6 +10,7 @@ import functools
 import re
 
 # Connectors allowed inside a capitalised name or title ("Voice of a Murderer", "Ode to My Father").
+MONTH_NAMES = "january february march april may june july august september october november december".split()
 CONNECTORS = {"of", "the", "to", "in", "a", "an", "and", "with", "for", "no", "de", "on", "at", "from"}
 # Words that carry no meaning of their own in a title ("The", "of", "No."): title matching and heading detection.
 SMALL_WORDS = frozenset("a an the of to in on at and or for with is my by from no you".split())
