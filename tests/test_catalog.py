@@ -278,6 +278,13 @@ def test_comparisons_between_named_films(tiny):
     assert a.films[0] == "Gamma Sea" and "is longer" in a.lead
 
 
+def test_a_film_compared_that_no_article_mentions_is_refused_by_name(tiny):
+    a = tiny.ask("is epsilon river shorter than alpha road?")  # typed in lower case, so no capitals mark it
+    assert a.abstained and "*epsilon river*" in a.lead and a.films == [], a.lead
+    a = tiny.ask("which is longer, alpha road or the one with the fisherman?")  # a film the articles have, described
+    assert "don't mention" not in a.lead, a.lead
+
+
 def test_comparison_with_a_missing_value_is_declined_naming_it(tiny):
     a = tiny.ask("Which is longer, Alpha Road or Delta Night?")
     assert a.abstained and "runtime of **Delta Night**" in a.lead and "95 minutes" in a.lead

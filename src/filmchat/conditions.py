@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, Value
-from .question import DESCRIBES
-from .text import MONTH_NAMES, QUESTION_WORDS, words, zipf
+from .question import DESCRIBES, Query
+from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, words, zipf
 
 # how months are shortened when typed ("sept–nov"), each to its month's number
 MONTH_SHORT = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
@@ -46,6 +46,10 @@ FILLER = QUESTION_WORDS | set(
     "wont wouldnt shouldnt hes shes lets".split()
 ) | set(MONTH_NAMES) | set(MONTH_SHORT) | set(SEASONS) | set(NUMBERS)
 
+# the words of a comparison itself ("which came out first, X or Y?", "is X longer than Y?"): not a title
+COMPARING = QUESTION_WORDS | set("than vs versus came come out released release runs run longer shorter first earlier "
+                                 "older before later newer after last more recent one".split())
+MAX_TITLE_WORDS = 6  # the longest run of words read as a film's title the articles lack (the shipped titles: 1-5)
 # words that are never part of a person's name in a question ("did the director of Hope direct")
 NOT_NAME = set("the a an it its this that these those which what who film films movie movies he she they his her their "
                "director directors actor actors same other also".split())
@@ -248,6 +252,29 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     if conds and (FRAME.search(text) or after_films):
         return Parsed("filter", conds, named=named)
     return None
+
+
+def compared_unknown(q: Query, films, mentioned) -> str | None:
+    """A film compared with the one film a question names, typed in lower case, that no article mentions ("is
+    christmas in august shorter than more than blue?" -> "christmas in august"): what is left once the title, the
+    comparison and the question's other words are gone, when it is one run of words the articles do not have,
+    some word of it in no article (``mentioned``: whether some passage has these words in this order). Capitalised names are read elsewhere;
+    a title typed in lower case counts as one here, as in any comparison (``films``: the ``FilmCatalog``)."""
+    low = q.spelled.lower()
+    if not (COMPARE.search(low) and re.search(r"\b(than|or|vs|versus)\b", low)) or DESCRIBES.search(q.text):
+        return None  # not "X or Y" / "X than Y"; or a film described ("the one about a prisoner")
+    titles = q.titles or films.match(q.text, loose=True)
+    if len(titles) != 1:
+        return None
+    ws = words(q.text)
+    title = set(range(*titles[0].span))
+    kept = [i for i, w in enumerate(ws) if i not in title and w not in COMPARING and w not in CONNECTORS]
+    if not kept or title & set(range(kept[0], kept[-1] + 1)):
+        return None
+    run = tuple(ws[kept[0]:kept[-1] + 1])
+    if len(run) > MAX_TITLE_WORDS or mentioned(run) or all(mentioned((w,)) for w in run if w not in CONNECTORS):
+        return None  # the articles have it, or have each of its words ("the prisoner story": a film described)
+    return " ".join(run)
 
 
 def _person(rest: str, text: str, catalog: Catalog, take) -> list[Condition]:

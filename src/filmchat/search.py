@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .conditions import compared_unknown
 from .dedup import stored_or_computed
 from .embedding import Embedder
 from .films import FilmCatalog
@@ -92,6 +93,8 @@ class Searcher:
     # ---------------------------------------------------------- the question in its conversation
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
         q = read_question(question, self.catalog, self.mentions, self.settings.max_question_chars)
+        if not q.unknown and (other := compared_unknown(q, self.catalog, self.mentions.mentioned)):
+            q.unknown = [other]  # "is christmas in august longer than hope?"
         if q.unknown or not history:
             return q
         turns = self.conversation(list(history))
