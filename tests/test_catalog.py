@@ -199,6 +199,8 @@ def test_films_cli_lists_every_film(tiny):
     ("films released in march or july", {"Alpha Road", "Delta Night"}),  # any of several months
     ("Any films released in the second half of the year (July to December)?", {"Beta House", "Delta Night"}),
     ("what did ana park make", {"Alpha Road", "Beta House"}),  # a person the catalog names, however asked
+    ("Which of the films were directed by somebody with the surname Park?", {"Alpha Road", "Beta House"}),
+    ("films starring an actor whose family name is Yoon", {"Beta House"}),
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
     a = tiny.ask(question)

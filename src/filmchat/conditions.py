@@ -69,10 +69,13 @@ RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|past|beyond|
 LONGER = ("over", "more than", "longer than", "at least", "above", "past", "beyond", "exceeding")
 NAME = r"([a-z]+(?: [a-z]+){1,3}?)"
 END = r"(?= in it| in them| before| after| in | between| and | run| is | are | was | were | came| released|$)"  # where a name in a question ends
-DIRECTOR = [re.compile(r"\bdirected by " + NAME + END),
+SURNAME = r"\b.{0,40}?\b(?:surname|last name|family name) (?:is |of )?([a-z]+)\b"  # "… with the surname Lee"
+DIRECTOR = [re.compile(r"\bdirect\w*" + SURNAME),
+            re.compile(r"\bdirected by " + NAME + END),
             re.compile(r"\b(?:did|has|have) " + NAME + r" direct(?:ed)?\b"),
             re.compile(r"\bby (?:director )?" + NAME + END)]
-ACTOR = [re.compile(r"\b(?:starring|featuring|with) " + NAME + END),
+ACTOR = [re.compile(r"\b(?:star\w*|act\w*|cast|featuring)" + SURNAME),
+         re.compile(r"\b(?:starring|featuring|with) " + NAME + END),
          re.compile(r"\b(?:does|did|has|have) " + NAME + r" (?:star|act|appear|play)(?:red|ed|s)?\b"),
          re.compile(r"\b(?:films?|movies?) (?:stars?|starring|with) " + NAME + END),
          re.compile(r"\b(?:actor|actress) " + NAME + END),  # "a fan of actress Na Moon-hee. In which films …"
