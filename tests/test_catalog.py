@@ -199,6 +199,11 @@ def test_films_cli_lists_every_film(tiny):
     ("films released in march or july", {"Alpha Road", "Delta Night"}),  # any of several months
     ("Any films released in the second half of the year (July to December)?", {"Beta House", "Delta Night"}),
     ("what did ana park make", {"Alpha Road", "Beta House"}),  # a person the catalog names, however asked
+    ("any films that were released in october? need the list pls", {"Beta House"}),  # chatter beside a "films that"
+    ("Please list films that were released from 2000 until 2002 (including both years).", {"Alpha Road"}),
+    ("My kids go to bed at 9:30, so it has to be short. Which movies are under 100 minutes long?", {"Alpha Road"}),
+    ("quick q: how many titles came out after 2010", {"Beta House"}),
+    ("films released in the first half of the year", {"Alpha Road"}),
     ("Which of the films were directed by somebody with the surname Park?", {"Alpha Road", "Beta House"}),
     ("films starring an actor whose family name is Yoon", {"Beta House"}),
 ])

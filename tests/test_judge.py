@@ -14,6 +14,8 @@ def searcher(shipped_composer):
     ("😭", "no words"),  # nothing in English to look for
     ("asdf qwer", "nothing"),  # no word of it in any article
     ("who directed it?", "no film"),  # "it" with no film named or talked about
+    ("who was the director?", "no film"),  # a fact and nothing else: not another film's "Director:" line
+    ("what's the runtime?", "no film"),
     ("Who directed The Handmaiden?", "unknown"),  # a film no article mentions
 ])
 def test_each_reason_to_abstain(searcher, question, reason):

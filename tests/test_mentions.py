@@ -15,6 +15,11 @@ def test_a_phrase_is_mentioned_only_in_its_order(mentions):
     assert not mentions.mentioned(("busan", "to", "train"))
 
 
+def test_a_place_is_mentioned_in_the_word_made_from_it(mentions):
+    assert mentions.mentioned(("north", "korea"))  # the articles say "North Korean" only
+    assert not mentions.mentioned(("south", "america"))
+
+
 def test_a_name_made_of_words_found_apart_is_not_mentioned(mentions):
     assert mentions.mentioned(("song", "kang", "ho"))
     assert not mentions.in_parts(("lee", "chang", "dong"))  # "lee" is in the articles, the director is not

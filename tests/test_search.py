@@ -187,6 +187,13 @@ def test_the_one_before_follows_a_conversation_that_opened_with_whos(shipped_com
     # a follow-up that asks nothing of its own asks what the question before asked, however that was read
     ("What about Be With You?", ["Who directed Train to Busan?"], "Be With You", "Lee Jang-Hoon"),
     ("and the one before?", ["Who directed Train to Busan?", "and Hope?"], "Train To Busan", "Yeon Sang-Ho"),
+    # the film a turn asks about is the one its last question names; "the second one" counts in the order named
+    ("and the other one?", ["I'm choosing between Daisy and Harmony tonight. How long is Daisy?"], "Harmony",
+     "115 minutes"),
+    ("who are the actors in the second one?",
+     ["what did park jin-pyo direct? i saw Voice of a Murderer and You Are My Sunshine somewhere"],
+     "You Are My Sunshine", "Jeon Do-Yeon"),
+    ("what about Daisy?", ["how long is Miracle in Cell No. 7?"], "Daisy", "110 minutes"),  # "No. 7" ends no sentence
 ])
 def test_follow_ups_that_point_back_or_ask_again(shipped_composer, question, history, film, answer):
     a = shipped_composer.ask(question, history)

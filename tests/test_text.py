@@ -18,6 +18,7 @@ from filmchat.text import capitalised_runs, is_ordinary, words
     ("I hope to find a film about a boxer", []),
     ("Who's in Train to Busan?", ["Train to Busan"]),  # "Who's" starts the question, as "Who" does
     ("What's Hope about?", ["Hope"]),
+    ("Film student here – I'm writing a paper. Did Hope win?", ["Hope"]),  # "I'm" is no name, wherever it is
     ("WHO DIRECTED HOPE?", []),  # shouted: capitals say nothing
     ("Hope you can help me", []),  # a capital that only starts the sentence
 ])

@@ -40,7 +40,8 @@ FILLER = QUESTION_WORDS | set(
     "watch mentioned listed corpus sad season month decade s come out later first second ones either both whats thats which s "
     "whos releases like say eg ie versus vs pls plz thx lists listed short flick flicks picture pictures title titles "
     "tearjerker tearjerkers weepie weepies anything something stuff pic pics every anywhere everywhere across overall "
-    "ever among half counting exactly go goes past but make makes "
+    "ever among half counting exactly go goes past but make makes duration including included inclusive "
+    "give gimme want need find looking recommend suggest "
     # contractions as words() leaves them, apostrophe dropped
     "im ive id youre youve youd theyre theyve thats whats whos dont doesnt didnt isnt arent wasnt werent cant couldnt "
     "wont wouldnt shouldnt hes shes lets".split()
@@ -61,6 +62,7 @@ DECADE = re.compile(r"\b(?:the )?((?:19|20)?\d0)s\b")
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 MONTH = re.compile(r"\b(" + "|".join(MONTH_NAMES + list(MONTH_SHORT)) + r")\b")
 MONTH_RANGE = re.compile(r"\b(?:from )?" + MONTH.pattern + r" (?:to|through|thru|till|until|and)? ?" + MONTH.pattern)
+HALF = re.compile(r"\b(first|second|1st|2nd) half of (?:the |a |each )?year\b")
 SEASON = re.compile(r"\b(?:(?:in|during) (?:the )?)?(spring|summer|autumn|fall|winter)\b")
 AMOUNT = r"(\d+(?: \d)?|an?|one|two|three|four)(?: and a half)?"
 RUNTIME_RANGE = re.compile(r"\b(?:between|from) (\d+) (?:and|to) (\d+) (hours?|hrs?|minutes?|mins?|min)\b")
@@ -190,6 +192,11 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
                                lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
         # "in the winter, like December to February": the months only say what the season is
         rest = " ".join(w for w in rest.split() if _month(w) not in months)
+    if (m := HALF.search(rest)):  # "in the second half of the year"
+        take(m)
+        months = (1, 2, 3, 4, 5, 6) if m.group(1) in ("first", "1st") else (7, 8, 9, 10, 11, 12)
+        conds.append(Condition("release", f"came out {MONTH_NAMES[months[0] - 1].title()}–{MONTH_NAMES[months[-1] - 1].title()}",
+                               lambda v, ms=months: None if v.date[1] is None else v.date[1] in ms))
     if (m := MONTH_RANGE.search(rest)):  # "january through june", "jul-dec"
         take(m)
         a, b = _month(m.group(1)), _month(m.group(2))
@@ -224,6 +231,7 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
             break
     if not any(c.kind in ("director", "cast") for c in conds):
         conds += _person(rest, text, catalog, take)
+    conds = list({c.words: c for c in conds}.values())  # "the first half of the year (January through June)": once
     superlative = SUPERLATIVE.search(rest)
     if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
         superlative = re.search(r"\b(first|last)\b", rest)  # "what was the first film released?"
@@ -232,12 +240,13 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
         return None  # nothing asked of the catalog (checked first: telling chatter from a story costs an encode)
     comparing = len(named) >= 2 and not conds and compare
     unexplained = [w for w in rest.split() if w not in FILLER]
-    if unexplained and DESCRIBES.search(question):
+    if set(unexplained) & _describing(question):
         return None  # what a film is about ("which 2013 film is about a prisoner?")
     topic = [w for w in unexplained if zipf(w) < CHATTER_ZIPF and in_articles(w)]
     aside = _asides(question, topic)
+    # a word may be a topic the articles lack ("robot"): not a number, a letter, a typo read or a word of an aside
     lacking = [w for w in unexplained if SLANG_ZIPF <= zipf(w) < CHATTER_ZIPF and not in_articles(w)
-               and w not in respelled and w not in aside]
+               and w.isalpha() and len(w) > 2 and w not in respelled and w not in aside]
     # a runtime is only ever a film's ("anything under 110 min?"); a year may be anything's ("what happened in 1987?")
     after_films = FILM_NOUN.search(text) or any(c.kind == "duration" for c in conds)
     if unexplained and ((not comparing and (lacking or not after_films)) or (topic and means_a_story(topic))):
@@ -308,12 +317,23 @@ def _comparator(text: str) -> re.Match | None:
     return found[0] if found else None
 
 
+def _describing(question: str) -> set[str]:
+    """The words of the sentences that describe a film ("films that …", "about …"): there, every word must be
+    explained; a sentence beside it may still hold chatter ("… released in october? need the list pls")."""
+    return {w for p in _pieces(question) if DESCRIBES.search(p) for w in words(p)}
+
+
+def _pieces(question: str) -> list[str]:
+    """The question's sentences and parenthetical remarks, in lower case."""
+    return [p.lower() for p in re.split(r"(?<=[.!?;:])\s+|\s*[()]\s*", question.strip()) if p.strip()]
+
+
 def _asides(question: str, topic: list[str]) -> set[str]:
     """Words of the sentences around a question that ask nothing of the films ("I have a long flight coming up.
     Which films run over two hours?"): not a question, no film, no value, and no word of the articles rarer
     than chatter left unexplained (``topic``: a sentence that tells a story, "the prisoner wasn't related to him.",
     is no aside)."""
-    pieces = [p.lower() for p in re.split(r"(?<=[.!?;:])\s+", question.strip())]
+    pieces = _pieces(question)
     return {w for p in pieces if len(pieces) > 1 and not p.endswith("?") and not re.search(r"\d", p)
             and not (FILM_NOUN.search(p) or SUPERLATIVE.search(p) or COMPARE.search(p))
             and not set(topic) & set(words(p)) for w in words(p)}

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .chunking import META, Chunk, sentence_spans
-from .text import phrases, words
+from .text import content_words, phrases, words
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,13 @@ def fact_kind(question: str) -> str | None:
         if pattern.search(question):
             return kind
     return None
+
+
+def fact_alone(question: str) -> bool:
+    """Whether a question asks for a fact and says nothing else ("who was the director?", "what's the runtime?"):
+    with no film named or talked about, it cannot be answered, only asked back."""
+    kind = fact_kind(question)
+    return bool(kind) and not content_words(FACT_KINDS[kind][0].sub(" ", question))
 
 
 def meta_lines(chunk: Chunk):

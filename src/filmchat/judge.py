@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .facts import fact_alone
 from .films import FilmCatalog
 from .index import Index
 from .mentions import Mentions
@@ -60,8 +61,9 @@ class Judge:
             return False, {"reason": "unknown", "unknown": list(q.unknown)}
         anchored = q.named or ([q.focus] if q.focus else [])
         plain = content_words(q.text)
-        if not anchored and not (q.which or q.plural) and NEEDS_FILM.search(q.text) and len(plain) <= FOLLOWUP_WORDS:
-            return False, {"reason": "no film"}  # "who directed it?" with no film named or talked about
+        if not anchored and not (q.which or q.plural) and (
+                (NEEDS_FILM.search(q.text) and len(plain) <= FOLLOWUP_WORDS) or fact_alone(q.text)):
+            return False, {"reason": "no film"}  # "who directed it?", "who was the director?": no film named or talked about
         if not anchored and plain and not any(self.mentions.mentioned((w,)) for w in plain):
             return False, {"reason": "nothing"}  # "<script>alert(1)</script>", "asdf qwer": no word of it is in any article
         if not films:

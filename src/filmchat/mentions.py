@@ -78,7 +78,9 @@ class Mentions:
         scores = self.index.lexical_scores(" ".join(phrase))
         if len(phrase) == 1 and phrase[0] not in QUESTION_WORDS:
             return bool(len(scores)) and float(scores.max()) > 0  # one word: any passage with its stem
-        forms = [" ".join(phrase), " ".join(phrase) + "s"]  # "Wilson" is in "Wilson’s disease"
+        name = " ".join(phrase)
+        # "Wilson" is in "Wilson’s disease"; "North Korea" in "the North Korean navy"
+        forms = [name, name + "s"] + ([name + "n", name + "ns"] if name.endswith("a") else [])
         for i in top_indices(scores, MENTION_CANDIDATES):
             c = self.index.chunks[i]
             if self.has_name(i, forms) or has_name(f"{c.title}\n{c.film or ''}", forms):

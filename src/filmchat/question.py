@@ -181,11 +181,30 @@ def question_stems() -> frozenset[str]:
     return frozenset(bm25_tokens([" ".join(QUESTION_WORDS)])[0])
 
 
+def sentences(text: str) -> list[str]:
+    """A question's sentences ("I'm torn between Daisy and Harmony. How long is Daisy?": two)."""
+    return [p for p in re.split(r"(?<=[.!?])\s+(?=[^\d\s])", text.strip()) if p]  # not "Cell No. 7"
+
+
+def films_named(q: Query) -> tuple[list[str], str | None]:
+    """The films a question names, in the order it names them, and the one it asks about: the first named in
+    its last sentence that names one ("I'm choosing between Daisy and Harmony. How long is Daisy?": Daisy)."""
+    ends, n = [], 0
+    for sentence in sentences(q.text):
+        n += len(words(sentence))
+        ends.append(n)
+    titles = sorted(q.titles, key=lambda t: t.span[0])
+    order = list(dict.fromkeys(t.key for t in titles))
+    sentence_of = lambda t: next((i for i, e in enumerate(ends) if t.span[0] < e), len(ends))
+    last = max(titles, key=lambda t: (sentence_of(t), -t.span[0]), default=None)
+    return order, last.key if last else None
+
+
 def asked_again(q: Query, previous: Query, film: str) -> str | None:
     """The question a follow-up that asks nothing of its own stands for: the previous question, about ``film``
     ("How long is Daisy?" then "and the other one?" -> "How long is Harmony?"); None when it asks something."""
     own = [w for w in words(EARLIER.sub(" ", question_rest(q))) if w not in QUESTION_WORDS]  # "the other one": none
-    if own or not content_stems(previous) or len(previous.titles) > 1:
+    if own or not content_stems(previous) or len({t.key for t in previous.titles}) > 1:
         return None
     if previous.titles:
         return f"{question_rest(previous)} {film}?"

@@ -25,7 +25,8 @@ from .films import FilmCatalog
 from .index import Index
 from .judge import Judge
 from .mentions import Mentions
-from .question import (EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems, dense_text, lexical_query,
+from .question import (EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems,
+                       films_named, sentences, dense_text, lexical_query,
                        question_rest, read_question)
 from .ranking import FilmScore, Hit, fuse, list_intros, rank_films, top_indices
 from .settings import Settings
@@ -63,7 +64,7 @@ class Turn:
 
     film: str | None
     unknown: tuple[str, ...] = ()
-    also: tuple[str, ...] = ()  # the other films it named ("Daisy or Harmony?"), in the order named
+    also: tuple[str, ...] = ()  # every film it named ("Daisy or Harmony?"), in the order named
     asked: str = ""  # the question as read ("and Hope?" after "how long is Silenced?": "how long is Hope?")
 
 
@@ -109,7 +110,7 @@ class Searcher:
             return q
         focus = films[-1]  # the film of the most recent turn that had one
         if EARLIER.search(q.text):  # "the first one", "the second one", "the other film"
-            named = list(dict.fromkeys(k for t in turns for k in (t.film, *t.also) if k))  # in the order named
+            named = list(dict.fromkeys(k for t in turns for k in (t.also or (t.film,)) if k))  # in the order named
             recent = [k for k in dict.fromkeys(k for t in reversed(turns) for k in (t.film, *t.also) if k) if k != focus]
             m = (EARLIER.search(q.text).group(2) or "previous").lower()  # "the one before": the previous film
             if m in ORDINALS:
@@ -129,7 +130,10 @@ class Searcher:
         """"and the other one?", "what about Hope?": a follow-up that asks nothing of its own asks what the previous
         question asked, of the film it names or refers to."""
         film = q.named[0] if len(q.titles) == 1 else film
-        asked = read_question(previous.asked, self.catalog, self.mentions, self.settings.max_question_chars)
+        # the sentence that asked ("I'm choosing between Daisy and Harmony. How long is Daisy?"): the last question
+        said = sentences(previous.asked) or [""]
+        asking = next((x for x in reversed(said) if x.endswith("?")), said[-1])
+        asked = read_question(asking, self.catalog, self.mentions, self.settings.max_question_chars)
         text = asked_again(q, asked, self.catalog.name(film)) if film and not q.plural else None
         if text is None:
             return None
@@ -173,9 +177,10 @@ class Searcher:
             return Turn(None, tuple(q.unknown), asked=q.text)
         if q.focus and not q.named:
             return Turn(q.focus, asked=q.text)  # "who directed it?" stays on the film it was about
-        named = [k for k in q.named if any(f.key == k for f in result.films)]
+        order, asked = films_named(q)
+        named = [k for k in order if any(f.key == k for f in result.films)]
         if named:  # "who directed Hope?" is about Hope even when its passages are judged not to answer
-            return Turn(named[0], also=tuple(named[1:]), asked=q.text)
+            return Turn(asked if asked in named else named[0], also=tuple(named), asked=q.text)
         return Turn(result.films[0].key if result.films and result.answerable else None, asked=q.text)
 
     # ---------------------------------------------------------- retrieval

@@ -61,8 +61,8 @@ def phrases() -> dict:
 
 def content_words(text: str, shortest: int = 2, drop: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """The words that carry what a question asks, in order, once each: not question words ("which", "film",
-    "directed" …), not in ``drop``, at least ``shortest`` letters long."""
-    return [w for w in dict.fromkeys(words(text)) if w not in QUESTION_WORDS and w not in drop and len(w) >= shortest]
+    "directed", "what's" …), not in ``drop``, at least ``shortest`` letters long."""
+    return [w for w in dict.fromkeys(words(text)) if not question_word(w) and w not in drop and len(w) >= shortest]
 
 
 @functools.cache
@@ -110,8 +110,8 @@ def capitalised_runs(text: str) -> list[str]:
         # "Chang-dong": a lower-case word hyphenated to a capitalised one belongs to it
         capital = raw[0].isupper() or (bool(current) and text[prev_end:pos] == "-") or (
             raw[0].isdigit() and bool(current) and current[-1][0] == "no")  # "Cell No. 7", not "Seoul in 1991"
-        if raw.isupper() and 1 < len(raw) <= 4:
-            capital = False  # an acronym ("TV", "DNA", "US") is a word, not part of a name
+        if (raw.isupper() and 1 < len(raw) <= 4) or re.fullmatch(r"I(m|ve|d|ll)", raw):
+            capital = False  # an acronym ("TV", "DNA", "US") is a word, not part of a name; nor is "I'm"
         if current and (broken or not (capital or w in CONNECTORS)):
             runs.append(current)
             current = []
