@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .catalog import build_catalog, catalog_data
+from .catalog import build_catalog, catalog_data, gc_paused
 from .chunking import Chunk
 from .films import FilmCatalog, FilmTable, film_table
 
@@ -46,13 +46,15 @@ def tables_version() -> str:
 
 def write_tables(build: Path, chunks: list[Chunk], duplicate_of: list[int]) -> None:
     """Make the film table and the catalog from every passage and write them into a build folder."""
-    table = film_table(chunks)
-    catalog = build_catalog(chunks, FilmCatalog(chunks, table), duplicate_of)
+    with gc_paused():
+        table = film_table(chunks)
+        catalog = build_catalog(chunks, FilmCatalog(chunks, table), duplicate_of)
+        data = catalog_data(catalog, chunks)
     (build / "films.json").write_text(json.dumps({"keys": table.keys, "names": table.names, "title_words": table.title_words,
                                                   "ordinary": table.ordinary}, ensure_ascii=False), encoding="utf-8")
     with open(build / "films.npz", "wb") as f:
         np.savez(f, **{name: getattr(table, name) for name in ARRAYS})
-    (build / "catalog.json").write_text(json.dumps(catalog_data(catalog, chunks), ensure_ascii=False), encoding="utf-8")
+    (build / "catalog.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 def read_tables(build: Path, manifest: dict, chunks: int) -> tuple[FilmTable | None, list | None]:
@@ -60,11 +62,12 @@ def read_tables(build: Path, manifest: dict, chunks: int) -> tuple[FilmTable | N
     another version of the code made them. Raises ValueError when they do not fit the index's passages."""
     if manifest.get("tables") != tables_version():
         return None, None
-    films = json.loads((build / "films.json").read_text(encoding="utf-8"))
+    with gc_paused():
+        films = json.loads((build / "films.json").read_text(encoding="utf-8"))
+        catalog = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
     with np.load(build / "films.npz", allow_pickle=False) as z:
         arrays = {name: z[name] for name in ARRAYS}
     table = FilmTable(films["keys"], films["names"], films["title_words"], films["ordinary"], **arrays)
-    catalog = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
     n = len(table.keys)
     fo, bounds = table.film_of, table.intro_bounds
     if not (len(table.names) == len(table.title_words) == len(table.ordinary) == len(catalog) == n
