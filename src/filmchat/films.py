@@ -194,9 +194,9 @@ class FilmTable:
     title_words: list[list[str]]  # words(name)
     ordinary: list[bool]  # ordinary_title(title words)
     film_of: np.ndarray  # int32, per chunk: its film's position in keys, -1 for none
-    intros: np.ndarray  # int64: the introduction chunks of lists (``list_intros``)
+    intros: np.ndarray  # int32: the introduction chunks of lists (``list_intros``)
     intro_bounds: np.ndarray  # int64, len(intros) + 1: intro n vouches for intro_films[intro_bounds[n]:intro_bounds[n + 1]]
-    intro_films: np.ndarray  # int64 chunk positions
+    intro_films: np.ndarray  # int32 chunk positions (every passage of every film the list's article has)
 
 
 def film_table(chunks: list[Chunk]) -> FilmTable:
@@ -220,9 +220,9 @@ def film_table(chunks: list[Chunk]) -> FilmTable:
     intro_of = list_intros(chunks, [keys[n] if n >= 0 else None for n in film_of.tolist()])
     lists = list(intro_of.values())
     return FilmTable(keys, names, title_words, [ordinary_title(tw) for tw in title_words], film_of,
-                     np.fromiter(intro_of, np.int64, len(intro_of)),
+                     np.fromiter(intro_of, np.int32, len(intro_of)),
                      np.cumsum([0] + [len(ids) for ids in lists], dtype=np.int64),
-                     np.fromiter((i for ids in lists for i in ids), np.int64))
+                     np.fromiter((i for ids in lists for i in ids), np.int32))
 
 
 def list_intros(chunks: list[Chunk], films: list[str | None]) -> dict[int, list[int]]:
