@@ -5,18 +5,19 @@ from __future__ import annotations
 import pytest
 
 from filmchat.chunking import Chunk
-from filmchat.films import FilmCatalog
+from filmchat.films import FilmCatalog, film_table, list_intros
 
 
 def chunk(film, file="a.txt", start=0):
     return Chunk(f"{file}:{start}", file, start, start + 1, "x", "T", film, film)
 
 
-CATALOG = FilmCatalog([
+CATALOG_CHUNKS = [
     chunk("Miracle In Cell No. 7", "a.txt"), chunk("Miracle in Cell No.7", "b.txt"), chunk("Miracle in Cell No. 7", "c.txt"),
     chunk("Miracle in Cell No. 7", "d.txt"), chunk("Hope"), chunk("Train To Busan"), chunk("Train to Busan", "b.txt"),
     chunk("My Annoying Brother"), chunk("Brother"), chunk(None), chunk("Always", "e.txt"),
-])
+]
+CATALOG = FilmCatalog(CATALOG_CHUNKS)
 
 
 def test_title_variants_are_one_film_named_as_most_articles_write_it():
@@ -65,3 +66,21 @@ def test_an_everyday_word_title_used_as_a_title(question, title):
 ])
 def test_an_everyday_word_is_not_a_title(question):
     assert CATALOG.match(question) == []
+
+
+def test_an_introduction_before_an_articles_first_film_vouches_for_its_films():
+    chunks = [chunk(None, "a.txt", 0), chunk("Night Train", "a.txt", 20), chunk(None, "a.txt", 40),
+              chunk("Snow Field", "b.txt", 0)]
+    assert list_intros(chunks, [c.film for c in chunks]) == {0: [1]}  # the closing passage (after a film) is none
+    assert dict(FilmCatalog(chunks).intros) == {0: [1]}
+
+
+def test_the_film_table_gives_each_chunk_its_films_key_and_each_film_its_passages():
+    table = film_table(CATALOG_CHUNKS)
+    assert table.film_of.tolist() == [0, 0, 0, 0, 1, 2, 2, 3, 4, -1, 5]
+    assert table.names[0] == "Miracle in Cell No. 7" and table.title_words[1] == ["hope"]
+    assert CATALOG.chunk_keys() == [CATALOG.key(c.film) for c in CATALOG_CHUNKS]
+    assert dict(CATALOG.chunk_ids) == {CATALOG.key("Miracle in Cell No. 7"): [0, 1, 2, 3], CATALOG.key("Hope"): [4],
+                                       CATALOG.key("Train to Busan"): [5, 6], CATALOG.key("My Annoying Brother"): [7],
+                                       CATALOG.key("Brother"): [8], CATALOG.key("Always"): [10]}
+    assert FilmCatalog([], table).names == CATALOG.names  # a stored table stands for the chunks

@@ -7,7 +7,7 @@ import pytest
 
 from filmchat.chunking import Chunk
 from filmchat.films import FilmCatalog
-from filmchat.ranking import Hit, fuse, list_intros, rank_films, rrf, top_indices
+from filmchat.ranking import Hit, fuse, rank_films, rrf, top_indices
 
 
 def test_rrf_prefers_what_both_rankings_agree_on():
@@ -45,10 +45,3 @@ def test_a_film_scores_its_best_passage_and_keeps_the_others_as_evidence():
     films = rank_films(hits, catalog)
     assert [f.name for f in films] == ["Snow Field", "Night Train"]
     assert [h.index for h in films[1].hits] == [0, 2]
-
-
-def test_an_introduction_before_an_articles_first_film_vouches_for_its_films():
-    chunks = [chunk(0, None, start=0), chunk(1, "Night Train", start=20), chunk(2, None, start=40),
-              chunk(3, "Snow Field", "b.txt", start=0)]
-    films = [c.film for c in chunks]
-    assert list_intros(chunks, films) == {0: [1]}  # the closing passage (after a film) is no introduction

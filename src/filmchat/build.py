@@ -30,6 +30,7 @@ from .index import (_diff, _mismatches, _outdated, _qdrant, _still_unusable, mak
 from .settings import Settings
 from .store import (ARTIFACTS, FORMAT, BuildLock, IndexProblem, IndexUnwritable, _fsync_tree, _live, _remove_leftovers,
                     _verify, _write_atomic, sha256_file)
+from .tables import tables_version, write_tables
 from .text import bm25_tokens
 
 
@@ -171,13 +172,15 @@ def build_index(
         build, manifest, why = target.previous()
         old_files: dict[str, str] = manifest.get("files", {})
         incremental = build is not None and not why and not full
+        # film tables another version of the code made are made again (every file's chunks and vectors reused)
+        old_tables = not _qdrant(settings) and manifest.get("tables") != tables_version()
         if incremental:
             carried = _still_unusable(found, manifest)
             skipped += carried
             for s in carried:
                 del found[s.path]
             added, changed, removed = _diff(old_files, found)
-            if not (added or changed or removed):
+            if not (added or changed or removed or old_tables):
                 return BuildReport(files=len(found), skipped=skipped, chunks=int(manifest.get("chunks", 0)),
                                    seconds=time.perf_counter() - t0, rebuilt=False, directory=build)
         report = BuildReport(skipped=skipped, full=not incremental)
@@ -185,6 +188,8 @@ def build_index(
             report.note = "full rebuild"
         elif why:
             report.note = f"rebuilt from scratch ({why})"
+        elif incremental and old_tables and not (added or changed or removed):
+            report.note = "film tables made again (another version of filmchat made them)"
 
         keep = {f for f in found if incremental and old_files.get(f) == found[f]}
         try:
@@ -307,7 +312,9 @@ def _write_build(settings, index_dir, files, titles, skipped, chunks, units, emb
             json.dumps([dataclasses.asdict(c) for c in chunks], ensure_ascii=False), encoding="utf-8")
         np.save(build / "units.npy", units)
         np.save(build / "embeddings.npy", embeddings)
-        np.save(build / "duplicates.npy", np.asarray(near_duplicates(chunks), np.int64))  # a pass over every passage
+        duplicates = near_duplicates(chunks)  # a pass over every passage, as the film tables are
+        np.save(build / "duplicates.npy", np.asarray(duplicates, np.int64))
+        write_tables(build, chunks, duplicates)
         vectors, params = make_faiss_index(embeddings)
         faiss.write_index(vectors, str(build / "vectors.faiss"))
         retriever = bm25s.BM25()
@@ -318,6 +325,7 @@ def _write_build(settings, index_dir, files, titles, skipped, chunks, units, emb
             **settings_fingerprint(settings),
             "backend": settings.backend,
             "pipeline": pipeline_fingerprint(),
+            "tables": tables_version(),
             "dimension": int(embeddings.shape[1]),
             "chunks": len(chunks),
             "vectors": len(embeddings),

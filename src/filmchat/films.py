@@ -2,13 +2,18 @@
 
 The catalog is built from the chunks' film labels, so it knows exactly the films the
 corpus discusses, and finds their titles in a question, exactly or fuzzily
-("miracle cell 7" is Miracle in Cell No. 7).
+("miracle cell 7" is Miracle in Cell No. 7). What it needs from every passage (each
+passage's film, each film's name and title words, each list's introductions) is one pass
+over the chunks, ``film_table``, which a build stores with the index (tables.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from .chunking import Chunk
 from .text import QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_tokens, words
@@ -37,22 +42,17 @@ class TitleMatch:
 class FilmCatalog:
     """Canonical names, chunk positions and title matching for every film in the index."""
 
-    def __init__(self, chunks: list[Chunk]):
-        variants: dict[str, Counter] = defaultdict(Counter)
-        self.chunk_ids: dict[str, list[int]] = defaultdict(list)
+    def __init__(self, chunks: list[Chunk], table: FilmTable | None = None):
+        """``table``: ``film_table(chunks)`` as a build stored it (made now when None)."""
+        self.table = table = table or film_table(chunks)
+        self.names = dict(zip(table.keys, table.names))  # in the order the corpus first mentions them
+        order = np.argsort(table.film_of, kind="stable")
+        bounds = np.searchsorted(table.film_of[order], np.arange(len(table.keys) + 1))  # film -1 (none) left out
+        self.chunk_ids: Mapping[str, list[int]] = Groups(table.keys, order, bounds)
+        self.intros: Mapping[int, list[int]] = Groups(table.intros.tolist(), table.intro_films, table.intro_bounds)
         self._keys: dict[str, str] = {}  # each film label's key, normalised once (not once per passage)
-        for i, c in enumerate(chunks):
-            if not c.film:
-                continue
-            k = self.key(c.film)
-            if not k:
-                continue
-            variants[k][c.film] += 1
-            self.chunk_ids[k].append(i)
-        # the spelling most articles use; ties go to the one with more capitals ("Train To Busan" = "Train to Busan")
-        self.names = {k: max(v, key=lambda t: (v[t], -sum(ch.isupper() for ch in t), t)) for k, v in variants.items()}
-        self._title_words = {k: words(n) for k, n in self.names.items()}
-        self.ordinary = {k for k, tw in self._title_words.items() if ordinary_title(tw)}
+        self._title_words = dict(zip(table.keys, table.title_words))
+        self.ordinary = {k for k, o in zip(table.keys, table.ordinary) if o}
         self.ordinary_words = {w for k in self.ordinary for w in self._title_words[k] if w not in SMALL_WORDS}
         # everyday words that are a whole title ("hope", "daisy"): every sentence vector of that film starts with it
         self.word_titles = {tw[0] for k, tw in self._title_words.items() if k in self.ordinary and len(tw) == 1}
@@ -71,14 +71,12 @@ class FilmCatalog:
         self._near: dict[str, tuple[str, ...]] = {}  # a question word -> the title words near it (questions share words)
 
     def key(self, film: str | None) -> str | None:
-        if not film:
-            return None
-        k = self._keys.get(film)
-        if k is None:
-            k = norm_key(film)
-            if len(self._keys) < KEYS_REMEMBERED:
-                self._keys[film] = k
-        return k
+        return _key(film, self._keys)
+
+    def chunk_keys(self) -> list[str | None]:
+        """Each chunk's film key (None for none), as ``key(chunk.film)`` gives it."""
+        keys = [*self.table.keys, None]  # film number -1: the last
+        return [keys[n] for n in self.table.film_of.tolist()]
 
     def name(self, key: str) -> str:
         return self.names.get(key, key)
@@ -149,6 +147,98 @@ class FilmCatalog:
             if all(m.span[1] <= k.span[0] or m.span[0] >= k.span[1] for k in kept):
                 kept.append(m)
         return kept
+
+
+def _key(film: str | None, memo: dict[str, str]) -> str | None:
+    if not film:
+        return None
+    k = memo.get(film)
+    if k is None:
+        k = norm_key(film)
+        if len(memo) < KEYS_REMEMBERED:
+            memo[film] = k
+    return k
+
+
+class Groups(Mapping):
+    """Lists of positions by key, kept as one array: key n's are ``flat[bounds[n]:bounds[n + 1]]`` (no list per
+    film made at start-up; a look-up makes the one it needs)."""
+
+    def __init__(self, keys: list, flat: np.ndarray, bounds: np.ndarray):
+        self._row = {k: n for n, k in enumerate(keys)}
+        self._flat, self._bounds = flat, bounds
+
+    def __getitem__(self, key) -> list[int]:
+        n = self._row[key]
+        return self._flat[self._bounds[n]:self._bounds[n + 1]].tolist()
+
+    def __contains__(self, key) -> bool:
+        return key in self._row
+
+    def __iter__(self):
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+@dataclass
+class FilmTable:
+    """What the film catalog needs from every passage, in one pass over the chunks (``film_table``).
+
+    A build stores it with the index (tables.py): made at start-up it takes seconds at a million passages.
+    """
+
+    keys: list[str]  # every film's key, in the order the corpus first mentions them
+    names: list[str]  # the spelling most articles use
+    title_words: list[list[str]]  # words(name)
+    ordinary: list[bool]  # ordinary_title(title words)
+    film_of: np.ndarray  # int32, per chunk: its film's position in keys, -1 for none
+    intros: np.ndarray  # int32: the introduction chunks of lists (``list_intros``)
+    intro_bounds: np.ndarray  # int64, len(intros) + 1: intro n vouches for intro_films[intro_bounds[n]:intro_bounds[n + 1]]
+    intro_films: np.ndarray  # int32 chunk positions (every passage of every film the list's article has)
+
+
+def film_table(chunks: list[Chunk]) -> FilmTable:
+    """Each chunk's film (its label's key), each film's most used spelling, and the lists' introductions."""
+    variants: dict[str, Counter] = {}  # key -> its spellings, in the order the corpus first mentions them
+    number: dict[str, int] = {}
+    memo: dict[str, str] = {}
+    film_of = np.full(len(chunks), -1, np.int32)
+    for i, c in enumerate(chunks):
+        k = _key(c.film, memo)
+        if not k:
+            continue
+        if k not in number:
+            number[k], variants[k] = len(number), Counter()
+        variants[k][c.film] += 1
+        film_of[i] = number[k]
+    keys = list(variants)
+    # the spelling most articles use; ties go to the one with more capitals ("Train To Busan" = "Train to Busan")
+    names = [max(v, key=lambda t: (v[t], -sum(ch.isupper() for ch in t), t)) for v in variants.values()]
+    title_words = [words(n) for n in names]
+    intro_of = list_intros(chunks, [keys[n] if n >= 0 else None for n in film_of.tolist()])
+    lists = list(intro_of.values())
+    return FilmTable(keys, names, title_words, [ordinary_title(tw) for tw in title_words], film_of,
+                     np.fromiter(intro_of, np.int32, len(intro_of)),
+                     np.cumsum([0] + [len(ids) for ids in lists], dtype=np.int64),
+                     np.fromiter((i for ids in lists for i in ids), np.int32))
+
+
+def list_intros(chunks: list[Chunk], films: list[str | None]) -> dict[int, list[int]]:
+    """Introduction chunks (no film, before an article's first film) -> the chunks of the films that article lists."""
+    by_file: dict[str, list[int]] = {}
+    for i, c in enumerate(chunks):
+        by_file.setdefault(c.file, []).append(i)
+    out = {}
+    for ids in by_file.values():
+        film_ids = [i for i in ids if films[i]]
+        if film_ids:
+            first = chunks[film_ids[0]].start
+            for i in ids:
+                if not films[i] and chunks[i].start < first:
+                    out[i] = film_ids
+    return out
 
 
 def ordinary_title(title_words: list[str]) -> bool:

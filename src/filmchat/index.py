@@ -19,9 +19,11 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, META, Chunk
 from .corpus import Skipped, scan_corpus, show_path
+from .films import FilmTable
 from .settings import Settings
 from .store import (ARTIFACTS, BUILD_NAME, FORMAT, REBUILD, REBUILD_FOR, BuildLock, IndexBusy, IndexCorrupt,  # noqa: F401
                     IndexMismatch, IndexMissing, IndexProblem, IndexUnwritable, _live, _read_current, _verify)
+from .tables import read_tables, tables_version
 from .text import stems, words
 
 HNSW_ABOVE = 50_000  # exact search stays under a few ms below this many passages
@@ -61,6 +63,8 @@ class Index:
     vectors: object  # faiss.Index over the unit vectors
     bm25: object  # bm25s.BM25 over the chunks
     duplicate_of: list[int] | None = None  # per chunk, the chunk it copies (itself if none); None: not stored
+    films: FilmTable | None = None  # films.film_table(chunks) as the build stored it; None: not stored (made at start-up)
+    catalog: list | None = None  # catalog.catalog_data as the build stored it; None: built on first use
     _positions: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     def position(self, chunk_id: str) -> int:
@@ -233,6 +237,7 @@ def _load(build: Path, manifest: dict, settings: Settings, check_settings: bool)
         duplicates = np.load(build / "duplicates.npy")
         vectors = faiss.read_index(str(build / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"))
+        films, catalog = read_tables(build, manifest, len(chunks))
     except Exception as e:  # noqa: BLE001 - any unreadable artifact means the same thing
         raise IndexCorrupt(f"index in {build} cannot be read ({type(e).__name__}: {e}); {REBUILD}") from e
     if (vectors.ntotal != len(units) or len(embeddings) != len(units) or (len(units) and units[:, 0].max() >= len(chunks))
@@ -241,7 +246,7 @@ def _load(build: Path, manifest: dict, settings: Settings, check_settings: bool)
                            f"{len(chunks)} chunks); {REBUILD}")
     if "efSearch" in manifest.get("faiss", {}):
         vectors.hnsw.efSearch = manifest["faiss"]["efSearch"]
-    return Index(build, manifest, chunks, units, embeddings, vectors, bm25, duplicates.tolist())
+    return Index(build, manifest, chunks, units, embeddings, vectors, bm25, duplicates.tolist(), films, catalog)
 
 
 @dataclass
@@ -271,7 +276,11 @@ def index_status(settings: Settings) -> Status:
     if live is None:
         return Status([f"no index in {settings.index_dir}; build it with `filmchat index`"], missing=True)
     build, manifest = live
-    return status_of(manifest, settings, lambda: _verify(build, manifest))
+    st = status_of(manifest, settings, lambda: _verify(build, manifest))
+    if st.ok and manifest.get("tables") != tables_version():
+        st.messages.insert(0, "the film tables were made by another version of filmchat, so start-up makes them "
+                              "again; `filmchat index` stores new ones")
+    return st
 
 
 def status_of(manifest: dict, settings: Settings, verify: Callable[[], None], where: str = "") -> Status:

@@ -65,22 +65,6 @@ def top_indices(scores: np.ndarray, k: int) -> list[int]:
     return [int(i) for i in part[np.argsort(-scores[part], kind="stable")] if scores[i] > 0]
 
 
-def list_intros(chunks: list[Chunk], films: list[str | None]) -> dict[int, list[int]]:
-    """Introduction chunks (no film, before an article's first film) -> the chunks of the films that article lists."""
-    by_file: dict[str, list[int]] = {}
-    for i, c in enumerate(chunks):
-        by_file.setdefault(c.file, []).append(i)
-    out = {}
-    for ids in by_file.values():
-        film_ids = [i for i in ids if films[i]]
-        if film_ids:
-            first = chunks[film_ids[0]].start
-            for i in ids:
-                if not films[i] and chunks[i].start < first:
-                    out[i] = film_ids
-    return out
-
-
 def rank_films(hits: list[Hit], catalog: FilmCatalog) -> list[FilmScore]:
     """A film scores its best passage; its other passages (other articles too) stay with it as evidence.
 

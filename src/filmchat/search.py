@@ -28,7 +28,7 @@ from .mentions import Mentions
 from .question import (EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems,
                        films_named, sentences, dense_text, lexical_query,
                        question_rest, read_question)
-from .ranking import FilmScore, Hit, fuse, list_intros, rank_films, top_indices
+from .ranking import FilmScore, Hit, fuse, rank_films, top_indices
 from .settings import Settings
 from .text import formal, phrases
 
@@ -75,11 +75,11 @@ class Searcher:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.catalog = FilmCatalog(index.chunks)
-        self.chunk_film = [self.catalog.key(c.film) for c in index.chunks]
+        self.catalog = FilmCatalog(index.chunks, index.films)  # the film table the build stored (made now if none)
+        self.chunk_film = self.catalog.chunk_keys()
         self.duplicate_of = stored_or_computed(index)
         self.collapsed = sum(int(d != i) for i, d in enumerate(self.duplicate_of))
-        self.intro_of = list_intros(index.chunks, self.chunk_film)
+        self.intro_of = self.catalog.intros
         self.mentions = Mentions(index)
         self.judge = Judge(index, self.catalog, self.mentions, settings)
         self._plot_vector = None

@@ -3,7 +3,8 @@
 Layout of ``index_dir``::
 
     CURRENT              "<build folder> <sha256 of its manifest.json>": the live build (switched with os.replace)
-    build-<time>-<pid>/  manifest.json, chunks.json, units.npy, embeddings.npy, duplicates.npy, vectors.faiss, bm25/
+    build-<time>-<pid>/  manifest.json, chunks.json, units.npy, embeddings.npy, duplicates.npy, films.json, films.npz,
+                         catalog.json, vectors.faiss, bm25/
     .lock                held while a build runs, so two builds never write at once
 
 A build writes a complete new folder beside the live one, fsyncs it, then replaces
@@ -27,8 +28,10 @@ from pathlib import Path
 
 # Bump when a build folder holds other files or reads them differently: an index of another format is rebuilt.
 # 2: duplicates.npy (near-duplicate passages, computed at build instead of at every start-up)
-FORMAT = 2
-ARTIFACTS = ("chunks.json", "units.npy", "embeddings.npy", "duplicates.npy", "vectors.faiss", "bm25/params.index.json", "bm25/vocab.index.json",
+# 3: films.json, films.npz, catalog.json (the film table and the catalog, tables.py: made at build, not at start-up)
+FORMAT = 3
+ARTIFACTS = ("chunks.json", "units.npy", "embeddings.npy", "duplicates.npy", "films.json", "films.npz", "catalog.json",
+             "vectors.faiss", "bm25/params.index.json", "bm25/vocab.index.json",
              "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
 BUILD_NAME = re.compile(r"build-\d{8}-\d{6}-\d+-\d+")  # only folders named like this are ever deleted
 REBUILD = "rebuild with `filmchat index --full`"
