@@ -194,6 +194,8 @@ def test_the_one_before_follows_a_conversation_that_opened_with_whos(shipped_com
      ["what did park jin-pyo direct? i saw Voice of a Murderer and You Are My Sunshine somewhere"],
      "You Are My Sunshine", "Jeon Do-Yeon"),
     ("what about Daisy?", ["how long is Miracle in Cell No. 7?"], "Daisy", "110 minutes"),  # "No. 7" ends no sentence
+    ("Tell me about Hope", ["how long is Silenced?"], "Hope", "discussed in"),  # asks its own thing: not re-asked
+    ("Who directed Hope?", ["how long is Silenced?"], "Hope", "Lee Joon-Ik"),
 ])
 def test_follow_ups_that_point_back_or_ask_again(shipped_composer, question, history, film, answer):
     a = shipped_composer.ask(question, history)

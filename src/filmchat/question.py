@@ -26,6 +26,9 @@ WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s
 EARLIER = re.compile(r"\b(the )?(first|second|third|earlier|previous|other|former) (one|film|movie)\b"
                      r"|\bthe (one|film|movie) (before)\b", re.I)
 ORDINALS = {"first": 0, "second": 1, "third": 2}  # "the second one": the second film the conversation named
+# all a follow-up says when it asks again what the question before asked ("and Hope?", "what about the other one?")
+ELLIPSIS = frozenset("and what whats how hows about then also so for with one ones the film movie that this same "
+                     "ok okay now please pls".split())
 REFERS_BACK = re.compile(r"\b(it|its|it's|he|him|his|she|her|hers|they|them|their|this|that|these|those|the (film|movie|show|drama|story))\b", re.I)
 # "Which film is about …" carries no content; the dense query is the rest of the question.
 FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|dramas?)\s+(is|are|was|were|has|have|had|does|do|did)?\s*(about\s+)?", re.I)
@@ -203,7 +206,7 @@ def films_named(q: Query) -> tuple[list[str], str | None]:
 def asked_again(q: Query, previous: Query, film: str) -> str | None:
     """The question a follow-up that asks nothing of its own stands for: the previous question, about ``film``
     ("How long is Daisy?" then "and the other one?" -> "How long is Harmony?"); None when it asks something."""
-    own = [w for w in words(EARLIER.sub(" ", question_rest(q))) if w not in QUESTION_WORDS]  # "the other one": none
+    own = [w for w in words(EARLIER.sub(" ", question_rest(q))) if w not in ELLIPSIS]  # "and the other one?": none
     if own or not content_stems(previous) or len({t.key for t in previous.titles}) > 1:
         return None
     if previous.titles:
