@@ -40,8 +40,9 @@ def make_faiss_index(vectors: np.ndarray, kind: str = "auto"):
     if kind == "flat":
         index, params = faiss.IndexFlatIP(d), {}
     else:
-        # recall@10 0.988 against exact search at 1M passages, p95 1.3 ms (benchmarks/scale.py); with
-        # efConstruction 64 / efSearch 96 it was 0.83, and raising efSearch alone reached 0.96 at 512
+        # recall@10 0.988 against exact search at 1M sentence vectors, p95 1.3 ms (an earlier run of
+        # benchmarks/scale.py, which then called each vector a passage; 0.994 and 1.5 ms at 348k vectors today);
+        # with efConstruction 64 / efSearch 96 it was 0.83, and raising efSearch alone reached 0.96 at 512
         params = {"M": 32, "efConstruction": 200, "efSearch": 256}
         index = faiss.IndexHNSWFlat(d, params["M"], faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = params["efConstruction"]
