@@ -102,14 +102,12 @@ class Index:
 
     def _best_per_chunk(self, units, scores) -> dict[int, tuple[float, int]]:
         """The first (best) hit of each chunk among unit hits that come best first; negative units are padding."""
-        best: dict[int, tuple[float, int]] = {}
-        for u, s in zip(units, scores):
-            if u < 0:
-                continue
-            c = int(self.units[u, 0])
-            if c not in best:
-                best[c] = (float(s), int(u))
-        return best
+        keep = units >= 0
+        units, scores = units[keep], scores[keep]
+        chunks = self.units[units, 0]
+        _, first = np.unique(chunks, return_index=True)
+        first = np.sort(first)  # each chunk's first (best) hit, in rank order
+        return dict(zip(chunks[first].tolist(), zip(scores[first].tolist(), units[first].tolist())))
 
     def unit_span(self, u: int) -> tuple[int, int]:
         return int(self.units[u, 1]), int(self.units[u, 2])

@@ -219,9 +219,9 @@ class Searcher:
 
         # the best passages that are not collapsed copies
         order = [i for i in top_indices(score, CANDIDATES + self.collapsed) if self.duplicate_of[i] == i]
-        hits = [Hit(int(i), self.index.chunks[i], float(score[i]), float(dense[i]), float(lexical[i]), self.chunk_film[i],
-                    self.index.unit_span(units[i]) if i in units else None)
-                for i in order[:CANDIDATES]]
+        order = order[:CANDIDATES]
+        hits = [Hit(i, self.index.chunks[i], s, d, x, self.chunk_film[i], self.index.unit_span(units[i]) if i in units else None)
+                for i, s, d, x in zip(order, score[order].tolist(), dense[order].tolist(), lexical[order].tolist())]
         films = rank_films(hits, self.catalog)
         answerable, confidence = self.judge.judge(q, films)
         intro_hit = next((h for h in hits if h.index == intro), None)

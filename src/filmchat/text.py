@@ -30,18 +30,21 @@ QUESTION_WORDS = frozenset(
 ORDINARY_ZIPF = 3.3
 
 
+WORD_TOKENS_REMEMBERED = 256  # texts whose words are remembered: a question and the passages its answer reads (memory)
 _WORD_AS_WRITTEN = re.compile(r"[0-9A-Za-z]+(?:[’'][0-9A-Za-z]+)*")
 
 
-def word_tokens(text: str) -> list[tuple[str, str, int, int]]:
-    """(lower-case word, word as written, start, end in ``text``) for each word; apostrophes join ("D’Amour" -> damour)."""
+@functools.lru_cache(maxsize=WORD_TOKENS_REMEMBERED)
+def word_tokens(text: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(lower-case word, word as written, start, end in ``text``) for each word; apostrophes join ("D’Amour" -> damour).
+    Remembered: one question is read several times (titles, names, typos, content words, catalog conditions)."""
     out = []
     for m in _WORD_AS_WRITTEN.finditer(text):
         raw = m.group()
         if "’" in raw or "'" in raw:
             raw = raw.replace("’", "").replace("'", "")
         out.append((raw.lower(), raw, m.start(), m.end()))
-    return out
+    return tuple(out)
 
 
 def words(text: str) -> list[str]:
