@@ -17,6 +17,7 @@ def test_fact_kinds_from_question_words():
     assert fact_kind("how long is Harmony?") == "duration"
     assert fact_kind("when was A Werewolf Boy released?") == "release"
     assert fact_kind("who stars in it?") == "cast"
+    assert fact_kind("who's in the second one") == "cast"
     assert fact_kind("which film is about a robot?") is None
 
 

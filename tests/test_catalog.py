@@ -204,6 +204,11 @@ def test_films_cli_lists_every_film(tiny):
     ("My kids go to bed at 9:30, so it has to be short. Which movies are under 100 minutes long?", {"Alpha Road"}),
     ("quick q: how many titles came out after 2010", {"Beta House"}),
     ("films released in the first half of the year", {"Alpha Road"}),
+    ("films with running time between 100 and 120 min?", {"Gamma Sea"}),
+    ("which real-life-inspired film was released in 2015", {"Beta House"}),
+    ("how many movies is lee dohyun in", {"Alpha Road", "Beta House"}),  # a name spaced another way
+    ("long day at work and I'm exhausted, I can't do a long movie tonight. Which ones are under 100 minutes?",
+     {"Alpha Road"}),
     ("Which of the films were directed by somebody with the surname Park?", {"Alpha Road", "Beta House"}),
     ("films starring an actor whose family name is Yoon", {"Beta House"}),
 ])
@@ -248,6 +253,13 @@ def test_a_filter_nothing_meets_says_so(tiny):
 
 
 # ---------------------------------------------------------------- superlatives
+
+def test_other_films_by_the_director_of_the_conversations_film(tiny):
+    a = tiny.ask("did she make any other film?", ["who directed Alpha Road?"])
+    assert a.films == ["Beta House"] and a.lead.startswith("One other film was directed by Ana Park"), a.lead
+    a = tiny.ask("and who directed the other one?", ["which is longer, Alpha Road or Gamma Sea?", "who directed Alpha Road?"])
+    assert a.films[:1] == ["Gamma Sea"] and "other film" not in a.lead, a.lead  # "the other one" is Gamma Sea
+
 
 def test_superlative_over_the_films_that_state_the_value_names_the_others(tiny):
     a = tiny.ask("Which of these films is the longest?")

@@ -100,16 +100,17 @@ class Catalog:
         return [f for f in self.films if f.values.get(kind)]
 
     @functools.cached_property
-    def people(self) -> dict[tuple[str, ...], set[str]]:
-        """Every person the catalog names (two words or more, as ``words`` gives them) -> the kinds naming them
-        ("director", "cast"): a question that names someone is about their films, however it is worded."""
-        out: dict[tuple[str, ...], set[str]] = {}
+    def people(self) -> dict[str, tuple[tuple[str, ...], set[str]]]:
+        """Every person the catalog names (two words or more), by the letters of their name ("sonyejin": Son Ye-Jin,
+        however a question spaces it) -> their name's words and the kinds naming them ("director", "cast"): a question
+        that names someone is about their films, however it is worded."""
+        out: dict[str, tuple[tuple[str, ...], set[str]]] = {}
         for f in self.films:
             for kind in ("director", "cast"):
                 for v in f.values.get(kind, []):
                     for part in re.split(r"\s*,\s*|\s+and\s+", v.text):
                         if len(name := tuple(words(part))) >= 2:
-                            out.setdefault(name, set()).add(kind)
+                            out.setdefault("".join(name), (name, set()))[1].add(kind)
         return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .catalog import Catalog, Value
+from .catalog import Catalog, FilmEntry, Value
 from .question import DESCRIBES, Query
 from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, words, zipf
 
@@ -41,7 +41,7 @@ FILLER = QUESTION_WORDS | set(
     "whos releases like say eg ie versus vs pls plz thx lists listed short flick flicks picture pictures title titles "
     "tearjerker tearjerkers weepie weepies anything something stuff pic pics every anywhere everywhere across overall "
     "ever among half counting exactly go goes past but make makes duration including included inclusive "
-    "give gimme want need find looking recommend suggest "
+    "give gimme want need find looking recommend suggest time "
     # contractions as words() leaves them, apostrophe dropped
     "im ive id youre youve youd theyre theyve thats whats whos dont doesnt didnt isnt arent wasnt werent cant couldnt "
     "wont wouldnt shouldnt hes shes lets".split()
@@ -55,6 +55,7 @@ MAX_TITLE_WORDS = 6  # the longest run of words read as a film's title the artic
 NOT_NAME = set("the a an it its this that these those which what who film films movie movies he she they his her their "
                "director directors actor actors same other also".split())
 TRUE = re.compile(r"\b(based on|inspired by) (a |an |the )?(true|real|actual) (story|stories|events?|cases?|life|incidents?)\b"
+                  r"|\b(true|real|actual) (life |)(story|stories|events?|cases?|life) (based|inspired)\b"  # "real-life-inspired"
                   r"|\btrue (story|stories|events)\b|\breal (events|life events|cases)\b")
 BETWEEN = re.compile(r"\b(?:(?:between|from) )?((?:19|20)\d\d) (?:(?:and|to|until|through|thru) )?((?:19|20)\d\d)\b")
 BEFORE_AFTER = re.compile(r"\b(before|prior to|earlier than|after|since|later than) (\d{4})\b")
@@ -84,6 +85,8 @@ ACTOR = [re.compile(r"\b(?:star\w*|act\w*|cast|featuring)" + SURNAME),
          re.compile(r"^" + NAME + r"(?= (?:films?|movies?|flicks?|pics?)\b)")]  # "son ye jin movies?": a known name only
 SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|most recent(?:ly)?|(?:came out|released) "
                          r"(?:first|last))\b")
+# "any other film", "other movies", "anything else" (not "the other one": an earlier film of the conversation)
+OTHER_WORK = re.compile(r"\b(any|some|what|which) other (films?|movies?|ones|work)\b|\bother (films|movies)\b|\banything else\b")
 DIRECTS = re.compile(r"\b(direct\w*|make|makes|made|making)\b")
 COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|latest|newer|newest|more recent|after|last|"
                      r"longer|longest|shorter|shortest)\b")
@@ -109,6 +112,7 @@ class Parsed:
     kind: str | None = None  # what a superlative or comparison orders by
     largest: bool = True  # longest / latest
     named: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)  # "any other film": the conversation's film is left out
 
 
 # ---------------------------------------------------------------- understanding the question
@@ -129,16 +133,20 @@ def _name_in(name: str, value: str) -> bool:
 
 
 def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda word: True,
-          means_a_story=lambda words: True, respelled: frozenset[str] = frozenset()) -> Parsed | None:
+          means_a_story=lambda words: True, respelled: dict[str, str] | None = None,
+          titled: frozenset[int] = frozenset()) -> Parsed | None:
     """What the question asks of the catalog, or None when it is not such a question (a word is left unexplained).
 
-    A question that describes a story must have every word accounted for ("which 2013 film is about a prisoner?"
-    is retrieval's); one that does not may also hold chatter (``CHATTER_ZIPF``, ``SLANG_ZIPF``; ``in_articles``
-    says whether any article has a word) and other words of the articles, as long as they do not mean something a film's sentence says
-    (``means_a_story``: "my mom only really enjoys older movies" does not, "prison" does). Words the question
-    only has as typos read (``respelled``: "smth" read as "smith") and words of a sentence around the question
-    that asks nothing of the films ("I have a long flight coming up.") are never taken for a topic the articles
-    lack; two named films compared are what the question is about, whatever else it says of them."""
+    A sentence that describes a story must have every word accounted for ("which 2013 film is about a
+    prisoner?" is retrieval's); elsewhere the question may also hold chatter (``CHATTER_ZIPF``, ``SLANG_ZIPF``;
+    ``in_articles`` says whether any article has a word) and other words of the articles, as long as they do
+    not mean something a film's sentence says (``means_a_story``: "my mom only really enjoys older movies" does
+    not, "prison" does). Words the question only has as typos read (``respelled``: each word read -> as typed,
+    "smith" -> "smth") and words of a sentence around the question that asks nothing of the films ("I have a
+    long flight coming up.") are never taken for a topic the articles lack; two named films compared are what
+    the question is about, whatever else it says of them. ``titled``: the positions of the question's words
+    that name films (the words as typed; else each title is looked for by its name)."""
+    respelled = respelled or {}
     text = " ".join(words(question))
     rest = text
     conds: list[Condition] = []
@@ -147,6 +155,8 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
         nonlocal rest
         rest = " ".join(rest.replace(m.group(0), " ", 1).split())
 
+    if titled:  # the words the titles were matched on, as typed ("spirits homecomming")
+        rest = " ".join(w for i, w in enumerate(text.split()) if i not in titled)
     for title in [" ".join(words(catalog.get(k).name)) for k in named if catalog.get(k)]:
         rest = rest.replace(title, " ")
     if (m := TRUE.search(rest)):
@@ -230,7 +240,7 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
             conds.append(Condition(kind, f"{verb} {shown}", lambda v, n=name: _name_in(n, v.text)))
             break
     if not any(c.kind in ("director", "cast") for c in conds):
-        conds += _person(rest, text, catalog, take)
+        conds += _person(rest, text, catalog, take, respelled)
     conds = list({c.words: c for c in conds}.values())  # "the first half of the year (January through June)": once
     superlative = SUPERLATIVE.search(rest)
     if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
@@ -266,6 +276,18 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     return None
 
 
+def by_the_same_director(question: str, film: FilmEntry | None) -> Parsed | None:
+    """"did he make any other film?", "other movies by the same director?" about the conversation's film: the
+    other films its director made."""
+    low = question.lower()
+    v = film.value("director") if film else None
+    if not v or not (OTHER_WORK.search(low) and DIRECTS.search(low)):
+        return None
+    name = " ".join(words(v.text))
+    return Parsed("filter", [Condition("director", f"were directed by {v.text}", lambda x, n=name: _name_in(n, x.text))],
+                  exclude=[film.key])
+
+
 def compared_unknown(q: Query, films, mentioned) -> str | None:
     """A film compared with the one film a question names, typed in lower case, that no article mentions ("is
     christmas in august shorter than more than blue?" -> "christmas in august"): what is left once the title, the
@@ -289,17 +311,18 @@ def compared_unknown(q: Query, films, mentioned) -> str | None:
     return " ".join(run)
 
 
-def _person(rest: str, text: str, catalog: Catalog, take) -> list[Condition]:
+def _person(rest: str, text: str, catalog: Catalog, take, respelled: dict[str, str]) -> list[Condition]:
     """A director or actor the catalog names, wherever the question names them ("what did park jin pyo make",
     "My mom loves Na Moon-hee, is she in any of the films?"): their films; as director when the question asks
     who directed or made, or when they only direct."""
     ws = rest.split()
     for i in range(len(ws)):
-        for n in (4, 3, 2):
-            kinds = catalog.people.get(tuple(ws[i:i + n]))
-            if kinds:
-                name = " ".join(ws[i:i + n])
-                take(re.search(rf"\b{re.escape(name)}\b", rest))
+        for n in (4, 3, 2, 1):
+            found = (catalog.people.get("".join(ws[i:i + n]))  # "son yejin" is Son Ye-Jin
+                     or catalog.people.get("".join(respelled.get(w, w) for w in ws[i:i + n])))  # as typed, not read
+            if found:
+                take(re.search(rf"\b{re.escape(' '.join(ws[i:i + n]))}\b", rest))
+                kinds, name = found[1], " ".join(found[0])
                 kind = "director" if "director" in kinds and ("cast" not in kinds or DIRECTS.search(text)) else "cast"
                 known = [v for f in catalog.films for v in f.values.get(kind, []) if _name_in(name, v.text)]
                 verb = "were directed by" if kind == "director" else "star"
@@ -330,13 +353,13 @@ def _pieces(question: str) -> list[str]:
 
 def _asides(question: str, topic: list[str]) -> set[str]:
     """Words of the sentences around a question that ask nothing of the films ("I have a long flight coming up.
-    Which films run over two hours?"): not a question, no film, no value, and no word of the articles rarer
+    Which films run over two hours?", "I can't do a long movie tonight."): not a question, no value, no word of
+    the articles rarer
     than chatter left unexplained (``topic``: a sentence that tells a story, "the prisoner wasn't related to him.",
     is no aside)."""
     pieces = _pieces(question)
     return {w for p in pieces if len(pieces) > 1 and not p.endswith("?") and not re.search(r"\d", p)
-            and not (FILM_NOUN.search(p) or SUPERLATIVE.search(p) or COMPARE.search(p))
-            and not set(topic) & set(words(p)) for w in words(p)}
+            and not (SUPERLATIVE.search(p) or COMPARE.search(p)) and not set(topic) & set(words(p)) for w in words(p)}
 
 
 def _order_of(word: str, text: str) -> tuple[str, bool]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .catalog import Catalog, FilmEntry, Value, catalog_for
-from .conditions import COMPARE, Parsed, parse
+from .conditions import COMPARE, Parsed, by_the_same_director, parse
 from .grounding import asked
 from .render import escape_md
 from .text import words
@@ -29,19 +29,25 @@ SHOWN_MISSING = 6  # films named in "the articles don't give it for …" before 
 def answer_structured(composer, r, note: str = ""):
     """An ``Answer`` for a question over the catalog, or None to let retrieval answer it."""
     q = r.query
-    if q.focus or asked(q.text):  # a follow-up about one film; a fact the catalog does not hold ("most awards")
+    if q.focus or q.exclude:  # a follow-up about one film; "did he make any other film?" asks about its director
+        catalog = catalog_for(composer.searcher)
+        parsed = by_the_same_director(q.text, catalog.get(q.focus or q.exclude))
+        return _Reply(composer, r, catalog, parsed, note).answer() if parsed else None
+    if asked(q.text):  # a fact the catalog does not hold ("most awards")
         return None
     catalog = catalog_for(composer.searcher)
     searcher = composer.searcher
     known, story = (lambda w: searcher.mentions.mentioned((w,))), searcher.means_a_story
     named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])]  # in the order the question names them
     text = q.spelled  # typos read as the words they stand for ("octobr")
-    typos = frozenset(words(q.spelled)) - frozenset(words(q.text))
-    parsed = parse(text, named, catalog, known, story, typos)
+    typos = {read: typed for read, typed in zip(words(q.spelled), words(q.text)) if read != typed}  # "smith": "smth"
+    titled = lambda titles: frozenset(i for t in titles for i in range(*t.span))
+    parsed = parse(text, named, catalog, known, story, typos, titled(q.titles))
     if parsed is None and len(named) < 2 and COMPARE.search(q.text.lower()):
         # "marathon or daisy, which one is older": two or more titles compared are titles, however they are typed
-        loose = [t.key for t in sorted(searcher.catalog.match(q.text, loose=True), key=lambda t: t.span[0])]
-        parsed = parse(text, loose, catalog, known, story, typos) if len(loose) >= 2 else None
+        matched = sorted(searcher.catalog.match(q.text, loose=True), key=lambda t: t.span[0])
+        loose = [t.key for t in matched]
+        parsed = parse(text, loose, catalog, known, story, typos, titled(matched)) if len(loose) >= 2 else None
         parsed = parsed if parsed and parsed.form == "compare" else None
     if parsed is None:
         return None
@@ -101,6 +107,7 @@ class _Reply:
     def select(self) -> tuple[list[tuple[FilmEntry, list[Value]]], dict[str, list[FilmEntry]], list[FilmEntry]]:
         """Films meeting every condition (with the values that qualified them), films lacking a value, too-vague ones."""
         pool = [self.catalog.get(k) for k in self.p.named if self.catalog.get(k)] or self.catalog.films
+        pool = [f for f in pool if f.key not in self.p.exclude]
         chosen, lacking, vague = [], {}, []
         for f in pool:
             used, ok = [], True
@@ -137,13 +144,16 @@ class _Reply:
             notes.append("The articles give only the year for " + self.names(vague) + ", so they can't say whether "
                          "those match.")
         if not chosen:
-            lead = f"The articles name no film that {_singular(what)}." + ("" if not notes else " " + " ".join(notes))
+            lead = (f"The articles name no{' other' if self.p.exclude else ''} film that {_singular(what)}."
+                    + ("" if not notes else " " + " ".join(notes)))
             return self.finish(lead, [], abstained=True)
         if self.p.form == "count":
             lead = (f"**{len(chosen)}** of the films in the articles {what}: " if len(chosen) > 1 else
                     f"**1** film in the articles {_singular(what)}: ") + ", ".join(items) + "."
         else:
-            lead = (f"{len(chosen)} films {what}: " if len(chosen) > 1 else f"One film {_singular(what)}: ") + ", ".join(items) + "."
+            other = " other" if self.p.exclude else ""  # "One other film was directed by Park Jin-Pyo"
+            lead = (f"{len(chosen)}{other} films {what}: " if len(chosen) > 1 else
+                    f"One{other} film {_singular(what)}: ") + ", ".join(items) + "."
         if notes:
             lead += " " + " ".join(notes)
         return self.finish(lead, [f for f, _ in chosen])
