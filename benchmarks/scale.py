@@ -262,14 +262,16 @@ def stored_vectors(faiss_index) -> np.ndarray:
 
 
 def product_index(c: Corpus, base_vecs: np.ndarray, cache: Path | None = None, faiss: bool = True,
-                  exact: bool = False) -> tuple:
+                  exact: bool = False, ef_construction: int | None = None) -> tuple:
     """The product's Index over a synthetic corpus, built as ``build._write_build`` builds one (in memory).
 
     FAISS through ``make_faiss_index`` (type and parameters chosen by size; the vectors added in blocks),
     BM25 over each chunk's ``lexical_text`` through ``bm25_tokens``, near-duplicates through ``dedup``.
     With ``cache``, a FAISS index built before for the very same vectors is read instead of built again
     (its build time is the one measured then). With ``exact`` (and not ``faiss``), an exact ``IndexFlatIP``
-    instead of the product's HNSW, so the whole ask can be timed at sizes whose HNSW build takes hours.
+    instead of the product's HNSW, so the whole ask can be timed at sizes whose HNSW build takes hours. With
+    ``ef_construction``, the product's HNSW built with that efConstruction instead of its own (faster to build,
+    a little lower recall; the table shows it), to measure its search where the product's build takes hours.
     """
     import hashlib
     import json
@@ -282,7 +284,8 @@ def product_index(c: Corpus, base_vecs: np.ndarray, cache: Path | None = None, f
     from filmchat.text import bm25_tokens
 
     out: dict = {}
-    key = hashlib.sha256(base_vecs.tobytes() + c.base_of.tobytes() + repr((SENTENCE_NOISE, OWN_WEIGHT, HNSW_ABOVE)).encode()).hexdigest()[:16]
+    shape = (SENTENCE_NOISE, OWN_WEIGHT, HNSW_ABOVE) + ((ef_construction,) if ef_construction else ())
+    key = hashlib.sha256(base_vecs.tobytes() + c.base_of.tobytes() + repr(shape).encode()).hexdigest()[:16]
     cached = cache / f"scale-{len(c.units)}-{key}.faiss" if cache else None
     gc.collect()
     before = rss_mb()
@@ -303,9 +306,10 @@ def product_index(c: Corpus, base_vecs: np.ndarray, cache: Path | None = None, f
         fi = params = None
         for s, block in unit_vectors(base_vecs, c.base_of):
             if fi is None:  # what make_faiss_index would choose for all of them
-                fi, params = make_faiss_index(block, "hnsw" if len(c.units) > HNSW_ABOVE else "flat")
-            else:
-                fi.add(block)
+                fi, params = make_faiss_index(block[:0], "hnsw" if len(c.units) > HNSW_ABOVE else "flat")
+                if ef_construction and "efConstruction" in params:
+                    fi.hnsw.efConstruction = params["efConstruction"] = ef_construction
+            fi.add(block)
         out |= {"faiss_build_s": time.perf_counter() - t, "params": params}
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
             path = Path(tmp) / "v.faiss"
@@ -566,6 +570,8 @@ def main(argv=None) -> int:
     ap.add_argument("--ask-exact", action="store_true", help="sizes past --dense-max still run the whole ask, over "
                     "an exact FAISS index (the FAISS time is shown apart)")
     ap.add_argument("--cache", type=Path, help="keep built FAISS indexes here and reuse them for the same vectors")
+    ap.add_argument("--ef-construction", type=int, help="build HNSW with this efConstruction instead of the "
+                    "product's (shown in the table): its search measured where the product's build takes hours")
     args = ap.parse_args(argv)
 
     from filmchat.embedding import Embedder
@@ -589,7 +595,8 @@ def main(argv=None) -> int:
         run = {"passages": len(c.chunks), "vectors": len(c.units), "copies": len(c.copies)}
         dense = args.dense_max is None or len(c.units) <= args.dense_max
         exact = not dense and args.ask_exact
-        index, run["build"] = product_index(c, base, args.cache, faiss=dense, exact=exact)
+        index, run["build"] = product_index(c, base, args.cache, faiss=dense, exact=exact,
+                                            ef_construction=args.ef_construction)
         print(f"  build: {run['build']}", file=sys.stderr)
         if dense:
             run["dense"] = dense_run(index, queries)
