@@ -102,6 +102,7 @@ class Index:
 
     def _best_per_chunk(self, units, scores) -> dict[int, tuple[float, int]]:
         """The first (best) hit of each chunk among unit hits that come best first; negative units are padding."""
+        units, scores = np.asarray(units, dtype=np.int64), np.asarray(scores, dtype=np.float32)  # FAISS or Qdrant's lists
         keep = units >= 0
         units, scores = units[keep], scores[keep]
         chunks = self.units[units, 0]
