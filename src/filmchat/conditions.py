@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, FilmEntry, Value
-from .question import DESCRIBES, Query
+from .question import DESCRIBES, Query, sentences
 from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, words, zipf
 
 # how months are shortened when typed ("sept–nov"), each to its month's number
@@ -292,8 +292,9 @@ def compared_unknown(q: Query, films, mentioned) -> str | None:
     """A film compared with the one film a question names, typed in lower case, that no article mentions ("is
     christmas in august shorter than more than blue?" -> "christmas in august"): what is left once the title, the
     comparison and the question's other words are gone, when it is one run of words the articles do not have,
-    some word of it in no article (``mentioned``: whether some passage has these words in this order). Capitalised names are read elsewhere;
-    a title typed in lower case counts as one here, as in any comparison (``films``: the ``FilmCatalog``)."""
+    some word of it in no article (``mentioned``: whether some passage has these words in this order).
+    Capitalised names are read elsewhere; a title typed in lower case counts as one here, as in any comparison
+    (``films``: the ``FilmCatalog``)."""
     low = q.spelled.lower()
     if not (COMPARE.search(low) and re.search(r"\b(than|or|vs|versus)\b", low)) or DESCRIBES.search(q.text):
         return None  # not "X or Y" / "X than Y"; or a film described ("the one about a prisoner")
@@ -347,16 +348,15 @@ def _describing(question: str) -> set[str]:
 
 
 def _pieces(question: str) -> list[str]:
-    """The question's sentences and parenthetical remarks, in lower case."""
-    return [p.lower() for p in re.split(r"(?<=[.!?;:])\s+|\s*[()]\s*", question.strip()) if p.strip()]
+    """The question's sentences, their clauses after ";" or ":" and its parenthetical remarks, in lower case."""
+    return [p.lower() for s in sentences(question) for p in re.split(r"(?<=[;:])\s+|\s*[()]\s*", s) if p.strip()]
 
 
 def _asides(question: str, topic: list[str]) -> set[str]:
     """Words of the sentences around a question that ask nothing of the films ("I have a long flight coming up.
-    Which films run over two hours?", "I can't do a long movie tonight."): not a question, no value, no word of
-    the articles rarer
-    than chatter left unexplained (``topic``: a sentence that tells a story, "the prisoner wasn't related to him.",
-    is no aside)."""
+    Which films run over two hours?", "I can't do a long movie tonight."): not a question, no value, and no
+    word of the articles rarer than chatter left unexplained (``topic``: a sentence that tells a story, "the
+    prisoner wasn't related to him.", is no aside)."""
     pieces = _pieces(question)
     return {w for p in pieces if len(pieces) > 1 and not p.endswith("?") and not re.search(r"\d", p)
             and not (SUPERLATIVE.search(p) or COMPARE.search(p)) and not set(topic) & set(words(p)) for w in words(p)}
