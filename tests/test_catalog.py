@@ -259,6 +259,8 @@ def test_other_films_by_the_director_of_the_conversations_film(tiny):
     assert a.films == ["Beta House"] and a.lead.startswith("One other film was directed by Ana Park"), a.lead
     a = tiny.ask("and who directed the other one?", ["which is longer, Alpha Road or Gamma Sea?", "who directed Alpha Road?"])
     assert a.films[:1] == ["Gamma Sea"] and "other film" not in a.lead, a.lead  # "the other one" is Gamma Sea
+    a = tiny.ask("what other films came out in 2009?", ["how long is Gamma Sea?"])  # a filter, the film left out
+    assert a.films == ["Delta Night"] and a.lead.startswith("One other film came out in 2009"), a.lead
 
 
 def test_superlative_over_the_films_that_state_the_value_names_the_others(tiny):

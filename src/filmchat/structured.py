@@ -29,13 +29,13 @@ SHOWN_MISSING = 6  # films named in "the articles don't give it for …" before 
 def answer_structured(composer, r, note: str = ""):
     """An ``Answer`` for a question over the catalog, or None to let retrieval answer it."""
     q = r.query
-    if q.focus or q.exclude:  # a follow-up about one film; "did he make any other film?" asks about its director
-        catalog = catalog_for(composer.searcher)
-        parsed = by_the_same_director(q.text, catalog.get(q.focus or q.exclude))
-        return _Reply(composer, r, catalog, parsed, note).answer() if parsed else None
-    if asked(q.text):  # a fact the catalog does not hold ("most awards")
-        return None
     catalog = catalog_for(composer.searcher)
+    if q.focus or q.exclude:  # "did he make any other film?" after "who directed X?": X's director's other films
+        parsed = by_the_same_director(q.text, catalog.get(q.focus or q.exclude))
+        if parsed:
+            return _Reply(composer, r, catalog, parsed, note).answer()
+    if q.focus or asked(q.text):  # a follow-up about one film; a fact the catalog does not hold ("most awards")
+        return None
     searcher = composer.searcher
     known, story = (lambda w: searcher.mentions.mentioned((w,))), searcher.means_a_story
     named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])]  # in the order the question names them
@@ -51,6 +51,8 @@ def answer_structured(composer, r, note: str = ""):
         parsed = parsed if parsed and parsed.form == "compare" else None
     if parsed is None:
         return None
+    if q.exclude:  # "what other films came out in 2013?": not the conversation's film
+        parsed.exclude = [q.exclude]
     return _Reply(composer, r, catalog, parsed, note).answer()
 
 
