@@ -126,3 +126,13 @@ def test_a_film_cards_plot_lines_tell_the_story_not_a_reaction(shipped_composer)
     plots = [value for label, value, _ in a.card if label == "Plot"]
     assert plots and all("break your heart" not in p and "sentenced to death" not in p for p in plots)
     assert any(("story" in p or "is about" in p) for p in plots[:1])
+
+
+def test_a_fact_of_a_described_film_is_that_films_fact_or_a_refusal(shipped_composer):
+    a = shipped_composer.ask("who directed the zombie movie?")  # the film is found by its description
+    assert not a.abstained and a.films[:1] == ["Train To Busan"] and "Yeon Sang-Ho" in a.lead, a.lead
+    # the fact's words alone are closest to some film's "Director: …" line: never an answer by themselves
+    a = shipped_composer.ask("who directed the film about a robot?")
+    assert a.abstained and "robot" in a.lead and "John H." not in a.lead, a.lead
+    a = shipped_composer.ask("Which film is about a boy who acts like a wild animal and falls for a sick girl?")
+    assert a.films[:1] == ["A Werewolf Boy"] and " stars " not in a.lead, a.lead  # "who acts like" asks no cast

@@ -51,6 +51,14 @@ def fact_kind(question: str) -> str | None:
     return None
 
 
+def fact_opening(question: str) -> str | None:
+    """The fact a question opens by asking ("who directed the zombie movie?", "and how long is the one about …"),
+    not one inside a description ("which film is about a boy who acts like a wolf?")."""
+    text = re.sub(r"^\W*((and|so|ok|okay|also|then|but)\b\W*)*", "", question, flags=re.I)
+    return next((kind for kind, (pattern, _, _) in FACT_KINDS.items() if (m := pattern.search(text)) and m.start() == 0),
+                None)
+
+
 def fact_alone(question: str) -> bool:
     """Whether a question asks for a fact and says nothing else ("who was the director?", "what's the runtime?"):
     with no film named or talked about, it cannot be answered, only asked back."""

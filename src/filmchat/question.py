@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .facts import FACT_KINDS, fact_opening
 from .films import FilmCatalog, TitleMatch
 from .mentions import Mentions
-from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, bm25_tokens, capitalised_runs, formal, phrases, quoted, stems, word_tokens, words
+from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, bm25_tokens, capitalised_runs, content_words, formal, phrases, quoted, stems, word_tokens, words
 
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
@@ -165,8 +166,13 @@ def dense_text(q: Query) -> str:
     """What the dense encoder is given: the question without its "which film is about" frame, in formal words,
     and without an everyday word that is a whole title but is not used as one (every sentence vector of *Daisy*
     starts with its title, so "a daisy plant" would otherwise look like *Daisy*; measured: a word of a longer
-    title, "a father who …", carries content and stays)."""
+    title, "a father who …", carries content and stays). A fact asked of a film the question only describes
+    ("who directed the zombie movie?") is searched by the description: the fact's words alone are closest to some
+    film's "Director: …" line, whichever film the description fits."""
     text = formal(FRAME.sub("", q.search_text) or q.search_text)
+    kind = fact_opening(text) if not (q.titles or q.focus) else None
+    if kind:
+        text = FACT_KINDS[kind][0].sub(" ", text) if content_words(FACT_KINDS[kind][0].sub(" ", text)) else text
     for w in q.mute:
         text = re.sub(rf"\b{re.escape(w)}\b", "", text, flags=re.I)
     return " ".join(text.split()) or q.search_text
