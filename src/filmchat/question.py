@@ -209,11 +209,16 @@ def films_named(q: Query) -> tuple[list[str], str | None]:
     return order, last.key if last else None
 
 
-def asked_again(q: Query, previous: Query, film: str) -> str | None:
-    """The question a follow-up that asks nothing of its own stands for: the previous question, about ``film``
-    ("How long is Daisy?" then "and the other one?" -> "How long is Harmony?"); None when it asks something."""
-    own = [w for w in words(EARLIER.sub(" ", question_rest(q))) if w not in ELLIPSIS]  # "and the other one?": none
-    if own or not content_stems(previous) or len({t.key for t in previous.titles}) > 1:
+def says_nothing(q: Query) -> bool:
+    """Whether a follow-up only points at a film and asks nothing of its own ("and the other one?", "what about
+    Hope?"): besides titles and references, only ELLIPSIS words."""
+    return all(w in ELLIPSIS for w in words(EARLIER.sub(" ", question_rest(q))))
+
+
+def asked_again(previous: Query, film: str) -> str | None:
+    """The question a follow-up that says nothing of its own stands for: the previous question, about ``film``
+    ("How long is Daisy?" then "and the other one?" -> "How long is Harmony?"); None when it asked nothing."""
+    if not content_stems(previous) or len({t.key for t in previous.titles}) > 1:
         return None
     if previous.titles:
         return f"{question_rest(previous)} {film}?"

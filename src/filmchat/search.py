@@ -26,7 +26,7 @@ from .index import Index
 from .judge import Judge
 from .mentions import Mentions
 from .question import (EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems,
-                       films_named, sentences, dense_text, lexical_query,
+                       films_named, says_nothing, sentences, dense_text, lexical_query,
                        question_rest, read_question)
 from .ranking import FilmScore, Hit, fuse, rank_films, top_indices
 from .settings import Settings
@@ -98,9 +98,9 @@ class Searcher:
             q.unknown = [other]  # "is christmas in august longer than hope?"
         if q.unknown or not history:
             return q
+        if q.titles:  # the film is named: the conversation matters only to "what about Hope?"
+            return (self._again(q, self.conversation(list(history))[-1], None) if says_nothing(q) else None) or q
         turns = self.conversation(list(history))
-        if q.titles:
-            return self._again(q, turns[-1], None) or q
         films = [t.film for t in turns if t.film]
         if turns and turns[-1].film is None and NEEDS_FILM.search(q.text) and not q.which:
             q.unknown = list(turns[-1].unknown)  # "who directed it?" after a film no article mentions
@@ -130,11 +130,13 @@ class Searcher:
         """"and the other one?", "what about Hope?": a follow-up that asks nothing of its own asks what the previous
         question asked, of the film it names or refers to."""
         film = q.named[0] if len(q.titles) == 1 else film
+        if not film or q.plural or not says_nothing(q):  # most follow-ups ask their own thing: nothing more to read
+            return None
         # the sentence that asked ("I'm choosing between Daisy and Harmony. How long is Daisy?"): the last question
         said = sentences(previous.asked) or [""]
         asking = next((x for x in reversed(said) if x.endswith("?")), said[-1])
         asked = read_question(asking, self.catalog, self.mentions, self.settings.max_question_chars)
-        text = asked_again(q, asked, self.catalog.name(film)) if film and not q.plural else None
+        text = asked_again(asked, self.catalog.name(film))
         if text is None:
             return None
         again = read_question(text, self.catalog, self.mentions, self.settings.max_question_chars)
