@@ -113,6 +113,39 @@ class Catalog:
                             out.setdefault("".join(name), (name, set()))[1].add(kind)
         return out
 
+    @functools.cached_property
+    def _sounds(self) -> dict[str, str]:
+        return {_sound(k): k for k in self.people}
+
+    def person(self, letters: str) -> tuple[tuple[str, ...], set[str]] | None:
+        """The person whose name has these letters ("ryuseungryong"), as written or romanised another way
+        ("Ryu" for "Ryoo", "Jeong" for "Jung": up to ``NAME_EDITS`` letters apart in a name of ``NAME_LETTERS`` or
+        more, when no one else is as close), else None."""
+        if letters in self.people:
+            return self.people[letters]
+        if _sound(letters) in self._sounds:  # "gong yu": Gong Yoo
+            return self.people[self._sounds[_sound(letters)]]
+        if len(letters) < NAME_LETTERS:
+            return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        near = process.extract(letters, list(self.people), scorer=OSA.distance, score_cutoff=NAME_EDITS, limit=2)
+        if len(near) == 1 or (len(near) == 2 and near[0][1] < near[1][1]):
+            return self.people[near[0][0]]
+        return None
+
+
+# a name typed with another romanisation is still that person: up to 2 letters apart ("Ryu"/"Ryoo", "Yi"/"Lee"),
+# in names of 8 letters or more (the shipped catalog's 44 names are 3 or more letters apart from each other)
+NAME_EDITS = 2
+NAME_LETTERS = 8
+
+def _sound(letters: str) -> str:
+    """A Korean name's letters with the vowels written several ways in English written one way ("Yoo"/"Yu",
+    "Jeong"/"Jung", "Lee"/"Li", "Hyeon"/"Hyun")."""
+    return re.sub(r"oo|ou|eo", "u", letters).replace("ee", "i")
+
 
 _CATALOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

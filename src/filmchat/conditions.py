@@ -42,6 +42,9 @@ FILLER = QUESTION_WORDS | set(
     "tearjerker tearjerkers weepie weepies anything something stuff pic pics every anywhere everywhere across overall "
     "ever among half counting exactly go goes past but make makes duration including included inclusive "
     "give gimme want need find looking recommend suggest time "
+    # asking for the list itself ("what are my options", "which ones fit both?")
+    "options option choices choice picks suggestions recommendations fit fits match matches meet qualify "
+    "could would can you identify tell help know see check get "
     # contractions as words() leaves them, apostrophe dropped
     "im ive id youre youve youd theyre theyve thats whats whos dont doesnt didnt isnt arent wasnt werent cant couldnt "
     "wont wouldnt shouldnt hes shes lets".split()
@@ -59,6 +62,10 @@ TRUE = re.compile(r"\b(based on|inspired by) (a |an |the )?(true|real|actual) (s
                   r"|\btrue (story|stories|events)\b|\breal (events|life events|cases)\b")
 BETWEEN = re.compile(r"\b(?:(?:between|from) )?((?:19|20)\d\d) (?:(?:and|to|until|through|thru) )?((?:19|20)\d\d)\b")
 BEFORE_AFTER = re.compile(r"\b(before|prior to|earlier than|after|since|later than) (\d{4})\b")
+# a year and those on one side of it: "2009 or before", "2010 and later", "2012 onwards", "up to 2009"
+UP_TO = re.compile(r"\b(\d{4}) (?:or|and) (?:before|earlier|prior|older)\b|\b(?:up to|until|no later than|not after) (\d{4})\b")
+FROM_ON = re.compile(r"\b(\d{4}) (?:or|and) (?:after|later|newer|since|up)\b|\b(\d{4}) onwards?\b|\b(?:no earlier than|not before) (\d{4})\b"
+                     r"|\bfrom (\d{4}) on\b")
 DECADE = re.compile(r"\b(?:the )?((?:19|20)?\d0)s\b")
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 MONTH = re.compile(r"\b(" + "|".join(MONTH_NAMES + list(MONTH_SHORT)) + r")\b")
@@ -87,14 +94,20 @@ SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|mos
                          r"(?:first|last))\b")
 # "any other film", "other movies", "anything else" (not "the other one": an earlier film of the conversation)
 OTHER_WORK = re.compile(r"\b(any|some|what|which) other (films?|movies?|ones|work)\b|\bother (films|movies)\b|\banything else\b")
+CAST_REF = re.compile(r"\b(her|him|she|he|they|them|actor|actors|actress|actresses|cast|star|stars|starring|in it)\b")
 DIRECTS = re.compile(r"\b(direct\w*|make|makes|made|making)\b")
 COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|latest|newer|newest|more recent|after|last|"
                      r"longer|longest|shorter|shortest)\b")
 # a question after a set of films: it names them as films ("movies under 110 minutes?", "anything from 2013?"),
 # or asks which / how many
 FILM_NOUN = re.compile(r"\b(films?|movies?|ones|flicks?|pics?|pictures?|titles?|releases|anything|something|stuff)\b")
-FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|list|name|show)\b|^(how many|number of|count)\b"
+FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|whats|list|name|show)\b|^(how many|number of|count)\b"
+                   r"|\bwhich (one|ones|of)\b"
                    r"|\bdid .+ direct\b")
+# a clause about the one asking ("my mom loves …", "i'm teaching …", "we want …")
+USER = re.compile(r"^(?:(?:and|but|so|well|ok|okay|hey|hi|also) )?(?:i|i'm|im|i've|ive|i'd|id|my|me|we|we're|our)\b")
+# a comparison of two films ("which is longer, that or the first one?", "is it older than the other one?")
+TWO_COMPARED = re.compile(rf"(?=.*{COMPARE.pattern})(?=.*\b(or|than|vs|versus)\b)", re.I)
 COUNT = re.compile(r"\b(how many|number of)\b|^count\b")
 
 
@@ -159,6 +172,7 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
         rest = " ".join(w for i, w in enumerate(text.split()) if i not in titled)
     for title in [" ".join(words(catalog.get(k).name)) for k in named if catalog.get(k)]:
         rest = rest.replace(title, " ")
+    conds += _person(rest, text, catalog, take, respelled)  # first: "lee jun ik" is a name, not June
     if (m := TRUE.search(rest)):
         take(m)
         conds.append(Condition("true_story", "are based on a true story or real events", lambda v: True))
@@ -183,6 +197,12 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
         take(m)
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         conds.append(Condition("release", f"came out between {a} and {b}", lambda v, a=a, b=b: a <= v.date[0] <= b))
+    for pattern, before in ((UP_TO, True), (FROM_ON, False)):
+        if (m := pattern.search(rest)):
+            take(m)
+            y = int(next(g for g in m.groups() if g))
+            conds.append(Condition("release", f"came out in {y} or {'before' if before else 'after'}",
+                                   lambda v, y=y, b=before: v.date[0] <= y if b else v.date[0] >= y))
     if (m := BEFORE_AFTER.search(rest)):
         take(m)
         y, before = int(m.group(2)), m.group(1) in ("before", "prior to", "earlier than")
@@ -227,20 +247,21 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
         shown = " or ".join(str(y) for y in ys)
         conds.append(Condition("release", f"came out in {shown}", lambda v, ys=ys: v.date[0] in ys))
     for kind, patterns, verb in (("director", DIRECTOR, "were directed by"), ("cast", ACTOR, "star")):
-        for p in patterns:
+        for p in patterns if not any(c.kind in ("director", "cast") for c in conds) else ():
             m = p.search(rest)
             if not m or any(w in NOT_NAME for w in m.group(1).split()):
                 continue
             name = m.group(1)
             known = [v for f in catalog.films for v in f.values.get(kind, []) if _name_in(name, v.text)]
+            if not known and (person := catalog.person(name.replace(" ", ""))):  # "Ryu Seung-ryong": Ryoo Seung-Ryong
+                name = " ".join(person[0])
+                known = [v for f in catalog.films for v in f.values.get(kind, []) if _name_in(name, v.text)]
             if not known and (m.group(0).startswith(("with", "by ")) or m.start() == 0):
                 continue  # "films with zombies", "by the sea": only a name the articles give
             take(m)
             shown = _spelling(name, known)
             conds.append(Condition(kind, f"{verb} {shown}", lambda v, n=name: _name_in(n, v.text)))
             break
-    if not any(c.kind in ("director", "cast") for c in conds):
-        conds += _person(rest, text, catalog, take, respelled)
     conds = list({c.words: c for c in conds}.values())  # "the first half of the year (January through June)": once
     superlative = SUPERLATIVE.search(rest)
     if not superlative and re.search(r"\b(releas\w*|came out|come out|made)\b", text):
@@ -248,12 +269,13 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     compare = _comparator(rest) if len(named) >= 2 else None
     if not (conds or superlative or compare) or (len(named) == 1 and not compare):
         return None  # nothing asked of the catalog (checked first: telling chatter from a story costs an encode)
-    comparing = len(named) >= 2 and not conds and compare
+    comparing = len(named) >= 2 and compare  # "X and Y are both 2013, which came out earlier?": values given, still compared
     unexplained = [w for w in rest.split() if w not in FILLER]
     if set(unexplained) & _describing(question):
         return None  # what a film is about ("which 2013 film is about a prisoner?")
     topic = [w for w in unexplained if zipf(w) < CHATTER_ZIPF and in_articles(w)]
-    aside = _asides(question, topic)
+    aside = _asides(question, topic) | _about_the_user(question)
+    topic = [w for w in topic if w not in aside]
     # a word may be a topic the articles lack ("robot"): not a number, a letter, a typo read or a word of an aside
     lacking = [w for w in unexplained if SLANG_ZIPF <= zipf(w) < CHATTER_ZIPF and not in_articles(w)
                and w.isalpha() and len(w) > 2 and w not in respelled and w not in aside]
@@ -276,16 +298,22 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     return None
 
 
-def by_the_same_director(question: str, film: FilmEntry | None) -> Parsed | None:
-    """"did he make any other film?", "other movies by the same director?" about the conversation's film: the
-    other films its director made."""
+def by_the_same_people(question: str, film: FilmEntry | None) -> Parsed | None:
+    """"did he make any other film?", "what other movie has her in it?" about the conversation's film: the other
+    films its director made, or that someone of its cast is in."""
     low = question.lower()
-    v = film.value("director") if film else None
-    if not v or not (OTHER_WORK.search(low) and DIRECTS.search(low)):
+    if not film or not OTHER_WORK.search(low):
         return None
-    name = " ".join(words(v.text))
-    return Parsed("filter", [Condition("director", f"were directed by {v.text}", lambda x, n=name: _name_in(n, x.text))],
-                  exclude=[film.key])
+    if DIRECTS.search(low) and (v := film.value("director")):
+        name = " ".join(words(v.text))
+        return Parsed("filter", [Condition("director", f"were directed by {v.text}", lambda x, n=name: _name_in(n, x.text))],
+                      exclude=[film.key])
+    cast = [part.strip() for v in film.values.get("cast", []) for part in re.split(r"\s*,\s*|\s+and\s+", v.text)]
+    if not (cast and CAST_REF.search(low)):
+        return None
+    names = [" ".join(words(c)) for c in cast if c]
+    return Parsed("filter", [Condition("cast", f"also star someone of {film.name}'s cast", lambda x, ns=names: any(
+        _name_in(n, x.text) for n in ns))], exclude=[film.key])
 
 
 def compared_unknown(q: Query, films, mentioned) -> str | None:
@@ -319,8 +347,8 @@ def _person(rest: str, text: str, catalog: Catalog, take, respelled: dict[str, s
     ws = rest.split()
     for i in range(len(ws)):
         for n in (4, 3, 2, 1):
-            found = (catalog.people.get("".join(ws[i:i + n]))  # "son yejin" is Son Ye-Jin
-                     or catalog.people.get("".join(respelled.get(w, w) for w in ws[i:i + n])))  # as typed, not read
+            found = (catalog.person("".join(ws[i:i + n]))  # "son yejin" is Son Ye-Jin
+                     or catalog.person("".join(respelled.get(w, w) for w in ws[i:i + n])))  # as typed, not read
             if found:
                 take(re.search(rf"\b{re.escape(' '.join(ws[i:i + n]))}\b", rest))
                 kinds, name = found[1], " ".join(found[0])
@@ -360,6 +388,14 @@ def _asides(question: str, topic: list[str]) -> set[str]:
     pieces = _pieces(question)
     return {w for p in pieces if len(pieces) > 1 and not p.endswith("?") and not re.search(r"\d", p)
             and not (SUPERLATIVE.search(p) or COMPARE.search(p)) and not set(topic) & set(words(p)) for w in words(p)}
+
+
+def _about_the_user(question: str) -> set[str]:
+    """Words of clauses that tell about the one asking, not a film ("My dad only watches old stuff, anything from
+    before 2005?", "I'm teaching a class on early-2000s melodrama, which films …"): a clause opening with I, my,
+    we or our, that describes no story ("I want a film about a prisoner" does)."""
+    clauses = [c for p in _pieces(question) for c in re.split(r"\s*[,;]\s*|\s+[–—-]\s+|\s+(?:but|so)\s+", p) if c.strip()]
+    return {w for c in clauses if len(clauses) > 1 and USER.match(c) and not DESCRIBES.search(c) for w in words(c)}
 
 
 def _order_of(word: str, text: str) -> tuple[str, bool]:

@@ -9,6 +9,7 @@ over the chunks, ``film_table``, which a build stores with the index (tables.py)
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,13 @@ from .text import QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_token
 KEYS_REMEMBERED = 1_000_000  # film labels whose key is kept (memory: ~100 bytes each)
 NEAR_REMEMBERED = 50_000  # question words whose near title words are kept (a fuzzy pass over every title word each)
 # Words before a title that say it is used as one: "the film Hope", "a movie called Always".
+# what separates the titles of a list ("Hope, Daisy or Silenced", "Hope vs. Daisy", "Hope/Daisy")
+LIST_GAP = re.compile(r"\s*(?:[,;/&]|\bor\b|\band\b|\bvs\b\.?|\bversus\b)\s*(?:\bor\b|\band\b)?\s*", re.I)
+# the words before a title that switch the conversation to it ("what about hello ghost", "ok and silenced?"),
+# and the question that asks what a film is about ("what's hope about?")
+SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh) )*(?:what about|how about|what of|and)")
+ABOUT_WHAT = re.compile(r"(?:(?:ok|okay|so|and|but|then) )*(?:whats|what is|what was)")
+OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  # alternatives, not "X and Y"
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen"}
 # Words that may surround a title in a question that asks only about that film: "tell me about hope",
 # "hope?", "who directed hope?", "how long is always" (but not "I hope to find a film about a boxer").
@@ -105,6 +113,9 @@ class FilmCatalog:
         keys = [k for k, c in count.items() if c == self._needs[k]] + self._always
         return sorted(keys, key=self._order.__getitem__)
 
+    def title_words(self, key: str) -> list[str]:
+        return self._title_words.get(key, [])
+
     def match(self, question: str, loose: bool = False) -> list[TitleMatch]:
         """Films named in the question, longest title first; overlapping shorter titles are dropped.
 
@@ -117,16 +128,18 @@ class FilmCatalog:
         toks = word_tokens(question)
         q = [t[0] for t in toks]
         found: list[TitleMatch] = []
+        unused: list[TitleMatch] = []  # everyday-word titles not written as titles: may still be one of a list
         for key in self._candidates(q):
             tw = self._title_words[key]
             if not tw:
                 continue
             n = len(tw)
-            exact = next((i for i in range(len(q) - n + 1) if q[i:i + n] == tw
-                          and (loose or key not in self.ordinary or used_as_title(question, toks, i, i + n))), None)
+            at = [i for i in range(len(q) - n + 1) if q[i:i + n] == tw]
+            exact = next((i for i in at if loose or key not in self.ordinary or used_as_title(question, toks, i, i + n)), None)
             if exact is not None:
                 found.append(TitleMatch(key, True, (exact, exact + n)))
                 continue
+            unused += [TitleMatch(key, True, (i, i + n)) for i in at]
             # fuzzy: every significant title word present (typos allowed), in a window of the question
             sig = [w for w in tw if w not in SMALL_WORDS]
             if len(sig) < 2 or len(q) < len(sig):
@@ -141,6 +154,14 @@ class FilmCatalog:
                 span = (min(pos), max(pos) + 1)
                 if span[1] - span[0] <= n + 1 and (loose or key not in self.ordinary or used_as_title(question, toks, *span)):
                     found.append(TitleMatch(key, False, span))
+                elif span[1] - span[0] <= n + 1:
+                    unused.append(TitleMatch(key, False, span))
+        paired = [u for u in unused if any(_listed_with(question, toks, u.span, v.span, OR_GAP) for v in unused if v != u)]
+        found += paired  # "alpha road or gamma sea": two everyday-word titles offered as alternatives
+        unused = [u for u in unused if u not in paired]
+        while (listed := [u for u in unused if any(_listed_with(question, toks, u.span, m.span) for m in found)]):
+            found += listed  # "way back home, spirits homecoming and miracle in cell 7": a list of titles
+            unused = [u for u in unused if u not in listed]
         found.sort(key=lambda m: (-(m.span[1] - m.span[0]), not m.exact))
         kept: list[TitleMatch] = []
         for m in found:  # "My Annoying Brother" wins over a film called "Brother" inside it
@@ -247,6 +268,22 @@ def ordinary_title(title_words: list[str]) -> bool:
     return 0 < len(sig) <= 2 and len(title_words) <= 3 and all(is_ordinary(w) for w in sig)
 
 
+def _sentence_start(text: str, at: int) -> int:
+    return max(text.rfind(c, 0, at) for c in ".?!\n") + 1
+
+
+def _listed_with(text: str, toks, a: tuple[int, int], b: tuple[int, int], gap: re.Pattern | None = None) -> bool:
+    """Whether two titles stand side by side in a list ("X, Y or Z", "X vs Y", "X and Y"): only a comma, "and",
+    "or", "vs" or a slash between them."""
+    if a[1] <= b[0]:
+        between = text[toks[a[1] - 1][3]:toks[b[0]][2]]
+    elif b[1] <= a[0]:
+        between = text[toks[b[1] - 1][3]:toks[a[0]][2]]
+    else:
+        return False
+    return bool((gap or LIST_GAP).fullmatch(between))
+
+
 def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: int) -> bool:
     """Whether words i..j of the question are written as a title rather than as ordinary words."""
     before = text[:toks[i][2]].rstrip()
@@ -254,6 +291,11 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
         return True
     if i > 0 and toks[i - 1][0] in TITLE_CUES:
         return True
+    opening = " ".join(t[0] for t in toks[:i] if t[2] >= _sentence_start(text, toks[i][2]))
+    after = " ".join(t[0] for t in toks[j:])
+    ends = text[toks[j - 1][3]:].lstrip()[:1] in ("", ",", "?", ".", "!", ";")
+    if (SWITCH.fullmatch(opening) and ends) or (ABOUT_WHAT.fullmatch(opening) and after == "about"):
+        return True  # "what about hello ghost?", "ok and silenced?", "what's hope about?"
     if all(w in BARE_TITLE_WORDS for k, (w, *_rest) in enumerate(toks) if not i <= k < j):
         return True  # the question is only the title: "Hope?", "tell me about hope"
     raw = [t[1] for t in toks[i:j] if t[0] not in SMALL_WORDS or t is toks[i]]

@@ -54,6 +54,7 @@ class Query:
     which: bool
     focus: str | None = None  # the conversation's film a follow-up refers to
     exclude: str | None = None  # "other films" than the conversation's film
+    compared: list[str] = field(default_factory=list)  # two films of the conversation compared ("that or the first one")
     truncated: bool = False
     rest_vector: np.ndarray | None = field(default=None, repr=False)  # the question without the film's name
     unknown: list[str] = field(default_factory=list)  # names in the question that no article mentions

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .conditions import compared_unknown
+from .catalog import catalog_for
+from .conditions import TWO_COMPARED, compared_unknown
 from .dedup import stored_or_computed
 from .embedding import Embedder
 from .films import FilmCatalog
@@ -30,7 +31,7 @@ from .question import (EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query,
                        question_rest, read_question)
 from .ranking import FilmScore, Hit, fuse, rank_films, top_indices
 from .settings import Settings
-from .text import formal, phrases
+from .text import formal, phrases, words
 
 PLOT_PROBE = "The story follows a character who"  # what a one-line plot summary reads like
 # A film card's plot line: sentences that tell the story beat reviewers' reactions and endings given away
@@ -94,6 +95,8 @@ class Searcher:
     # ---------------------------------------------------------- the question in its conversation
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
         q = read_question(question, self.catalog, self.mentions, self.settings.max_question_chars)
+        if q.unknown:  # a person the articles name, romanised another way ("Lee Do-hyeon" for Lee Do-Hyun), is known
+            q.unknown = [n for n in q.unknown if not catalog_for(self).person("".join(words(n)))]
         if not q.unknown and (other := compared_unknown(q, self.catalog, self.mentions.mentioned)):
             q.unknown = [other]  # "is christmas in august longer than hope?"
         if q.unknown or not history:
@@ -117,6 +120,9 @@ class Searcher:
                 focus = named[ORDINALS[m]] if len(named) > ORDINALS[m] else focus
             elif recent:
                 focus = recent[0]
+            if focus != films[-1] and TWO_COMPARED.search(EARLIER.sub(" ", q.text)):
+                q.compared = [films[-1], focus]  # "which is longer, that or the first one?": the latest and that one
+                return q
         else:
             focus = self._described(q, films, focus)
         if OTHER.search(q.text) and (q.plural or q.which):

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 
 from .catalog import Catalog, FilmEntry, Value, catalog_for
-from .conditions import COMPARE, Parsed, by_the_same_director, parse
+from .conditions import COMPARE, Parsed, by_the_same_people, parse
 from .grounding import asked
+from .question import EARLIER
 from .render import escape_md
 from .text import words
 
@@ -31,15 +32,16 @@ def answer_structured(composer, r, note: str = ""):
     q = r.query
     catalog = catalog_for(composer.searcher)
     if q.focus or q.exclude:  # "did he make any other film?" after "who directed X?": X's director's other films
-        parsed = by_the_same_director(q.text, catalog.get(q.focus or q.exclude))
+        parsed = by_the_same_people(q.text, catalog.get(q.focus or q.exclude))
         if parsed:
             return _Reply(composer, r, catalog, parsed, note).answer()
     if q.focus or asked(q.text):  # a follow-up about one film; a fact the catalog does not hold ("most awards")
         return None
     searcher = composer.searcher
     known, story = (lambda w: searcher.mentions.mentioned((w,))), searcher.means_a_story
-    named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])]  # in the order the question names them
-    text = q.spelled  # typos read as the words they stand for ("octobr")
+    # in the order the question names them; or two films of the conversation it compares ("that or the first one")
+    named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])] or list(q.compared)
+    text = EARLIER.sub(" ", q.spelled) if q.compared else q.spelled  # typos read as the words they stand for ("octobr")
     typos = {read: typed for read, typed in zip(words(q.spelled), words(q.text)) if read != typed}  # "smith": "smth"
     titled = lambda titles: frozenset(i for t in titles for i in range(*t.span))
     parsed = parse(text, named, catalog, known, story, typos, titled(q.titles))
