@@ -106,6 +106,7 @@ def test_what_a_question_asks_for():
     assert asked("inmate whose 15 years of good behaviour earns him 24 hours outside") is None
     assert asked("which film is about a man who always lies?") is None
     assert states("awards", "It won Best Film at the festival.") and not states("awards", "It stars Gong Yoo.")
+    assert not states("awards", "Jin Tae wins a medal of honor.")  # a prize in the story is not the film's award
 
 
 def test_a_closest_match_says_which_part_no_article_has(shipped_composer):

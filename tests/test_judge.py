@@ -23,6 +23,14 @@ def test_each_reason_to_abstain(searcher, question, reason):
     assert not r.answerable and r.confidence["reason"] == reason
 
 
+def test_a_title_word_alone_carries_no_answer(searcher):
+    # "busan" is a word of *Train To Busan*, in each of its sentence vectors; nothing else of the question is there
+    r = searcher.search("whats the weather gonna be like in busan next week")
+    assert not r.answerable
+    r = searcher.search("zombie train movie")  # a title word and a word of its story: answered
+    assert r.answerable and r.films[0].name == "Train To Busan"
+
+
 def test_a_plot_the_passages_carry_is_answered_with_its_evidence(searcher):
     r = searcher.search("which film is about a Korean adoptee?")
     assert r.answerable and r.films[0].name == "My Father"

@@ -21,6 +21,7 @@ from filmchat.text import capitalised_runs, is_ordinary, words
     ("Film student here – I'm writing a paper. Did Hope win?", ["Hope"]),  # "I'm" is no name, wherever it is
     ("WHO DIRECTED HOPE?", []),  # shouted: capitals say nothing
     ("Hope you can help me", []),  # a capital that only starts the sentence
+    ("then it gets SUPER sad because of what happened to her", []),  # a word stressed, not a name
 ])
 def test_capitalised_runs_are_the_names_a_question_writes(question, names):
     assert capitalised_runs(question) == names

@@ -32,8 +32,9 @@ FOLLOWUP_WORDS = 3  # "who directed it?" has at most this many content words; a 
 class Judge:
     """The abstention decision and its evidence, for one index and one set of thresholds."""
 
-    def __init__(self, index: Index, catalog: FilmCatalog, mentions: Mentions, settings: Settings):
+    def __init__(self, index: Index, catalog: FilmCatalog, mentions: Mentions, settings: Settings, encode=None):
         self.index = index
+        self.encode = encode  # text -> its vector: only for a question whose words the film holds are its title's
         self.catalog = catalog
         self.mentions = mentions
         self.settings = settings
@@ -79,7 +80,23 @@ class Judge:
             rest = float((self.index.embeddings[rows] @ q.rest_vector).max()) if len(rows) and q.rest_vector is not None else 0.0
             conf |= {"coverage": round(cov, 4), "rest": round(rest, 4)}
             return cov >= ANCHORED_COVERAGE or rest >= self.settings.anchored_threshold, conf
-        return self.supports(q, film, conf), conf
+        if self.supports(q, film, conf) and not self.by_title_alone(q, film):
+            return True, conf
+        return False, conf
+
+    def by_title_alone(self, q: Query, film: FilmScore) -> bool:
+        """Whether a film matched a question that does not name it by its title's words alone ("what's the weather
+        in busan next week?" and *Train To Busan*, whose every sentence vector holds its title): the only content
+        words its passages hold are its title's, and the question without them is close to none of its sentences
+        (as a question that names the film must be, ``anchored_threshold``)."""
+        title = set(self.catalog.title_words(film.key))
+        title_stems = {s for w in title for s in (w, *stems(w))}
+        held = [w for w in content_stems(q) if self.mentions.held([w], [h.index for h in film.hits[:3]])]
+        if not held or any(w not in title_stems for w in held) or self.encode is None:
+            return False
+        rows = self.film_units(film.key)
+        rest = " ".join(w for w in words(q.text) if w not in title)
+        return not len(rows) or float((self.index.embeddings[rows] @ self.encode(rest)).max()) < self.settings.anchored_threshold
 
     def listed(self, q: Query, film: FilmScore) -> bool:
         """Whether a film belongs in a "which films …" answer: its passages hold most of the question's

@@ -82,7 +82,7 @@ class Searcher:
         self.collapsed = sum(int(d != i) for i, d in enumerate(self.duplicate_of))
         self.intro_of = self.catalog.intros
         self.mentions = Mentions(index)
-        self.judge = Judge(index, self.catalog, self.mentions, settings)
+        self.judge = Judge(index, self.catalog, self.mentions, settings, lambda text: embedder.encode([text])[0])
         self._plot_vector = None
         self._turns: dict[bytes, Turn] = {}  # sha256 of a conversation prefix -> its last turn
 

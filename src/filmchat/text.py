@@ -113,8 +113,8 @@ def capitalised_runs(text: str) -> list[str]:
         # "Chang-dong": a lower-case word hyphenated to a capitalised one belongs to it
         capital = raw[0].isupper() or (bool(current) and text[prev_end:pos] == "-") or (
             raw[0].isdigit() and bool(current) and current[-1][0] == "no")  # "Cell No. 7", not "Seoul in 1991"
-        if (raw.isupper() and 1 < len(raw) <= 4) or re.fullmatch(r"I(m|ve|d|ll)", raw):
-            capital = False  # an acronym ("TV", "DNA", "US") is a word, not part of a name; nor is "I'm"
+        if (raw.isupper() and len(raw) > 1) or re.fullmatch(r"I(m|ve|d|ll)", raw):
+            capital = False  # an acronym ("TV", "DNA") or a word stressed ("it gets SUPER sad") is no name; nor is "I'm"
         if current and (broken or not (capital or w in CONNECTORS)):
             runs.append(current)
             current = []
