@@ -222,6 +222,10 @@ def test_films_cli_lists_every_film(tiny):
     ("anything from 2010 onwards?", {"Beta House", "Gamma Sea"}),
     ("lee dohyun is in which one, alpha road or gamma sea?", {"Alpha Road"}),  # a person among named films
     ("any films with Ana Pak?", set()),  # only a director: no film stars her
+    ("any of them released in october? it's my bday month so", {"Beta House"}),  # "them": the films
+    ("true story films that are also longer than 2 hrs?", {"Beta House"}),
+    ("anything 100 mins max?", {"Alpha Road"}),
+    ("Which films star Yoon Seo? I've been on a binge since Crash Landing.", {"Beta House"}),  # an aside's name
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
     a = tiny.ask(question)
@@ -337,7 +341,16 @@ def test_other_films_with_the_cast_of_the_conversations_film(tiny):
     assert a.films == ["Alpha Road"] and "Beta House" not in a.films, a.lead  # Lee Do-Hyun is in both
 
 
+def test_superlatives_asked_casually(tiny):
+    a = tiny.ask("shortest one?? i have like 1h50 max")  # "1h50 max": at most 110 minutes
+    assert a.films[0] == "Alpha Road" and "at most 110 minutes" in a.lead, a.lead
+    a = tiny.ask("of all the films with a release date mentioned, which is the oldest")
+    assert a.films[0] == "Alpha Road", a.lead
+
+
 def test_two_films_of_the_conversation_compared(tiny):
+    a = tiny.ask("ok which of the two is shorter", ["how long is beta house", "and gamma sea?"])
+    assert a.films[0] == "Gamma Sea" and "110" in a.lead and "128" in a.lead, a.lead
     a = tiny.ask("which is longer, that or the first one?", ["whats alpha road about", "ok and gamma sea?"])
     assert not a.abstained and a.films[0] == "Gamma Sea", a.lead  # 110 minutes against 95
     a = tiny.ask("is the first one longer than that?", ["tell me about beta house", "what about alpha road?"])

@@ -53,9 +53,19 @@ def test_no_title_no_match():
     ("who directed Hope?", "Hope"), ("Is Hope worth watching?", "Hope"), ("the movie hope", "Hope"),
     ("a film called always", "Always"), ("“always” runtime", "Always"), ("Hope", "Hope"),
     ("tell me about hope", "Hope"), ("how long is always?", "Always"), ("who directed hope?", "Hope"),
+    ("what about hope?", "Hope"), ("ok and always?", "Always"), ("whats hope about", "Hope"),  # the chat moves to it
+    ("who directed hope, the one about the little girl?", "Hope"),  # a title, then what it is
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]
+
+
+def test_everyday_word_titles_in_a_list_of_titles():
+    keys = lambda q: [m.key for m in sorted(CATALOG.match(q), key=lambda m: m.span)]
+    # one listed with a title written as one, or two offered as alternatives
+    assert keys("out of always, hope and miracle in cell 7 which is longest") == ["always", "hope", "miracleincellno7"]
+    assert keys("which is older, hope or always?") == ["hope", "always"]
+    assert keys("i hope and always wish for a film about a war") == []  # "and" between them lists nothing
 
 
 @pytest.mark.parametrize("question", [
@@ -63,6 +73,7 @@ def test_an_everyday_word_title_used_as_a_title(question, title):
     "which film is about a man who always lies?",
     "Hope you can help me find a sad film",
     "they always hope for the best in this film about a war",
+    "what about hope for the future in these films?",  # "what about" opens, but the title does not end it
 ])
 def test_an_everyday_word_is_not_a_title(question):
     assert CATALOG.match(question) == []

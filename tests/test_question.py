@@ -60,3 +60,11 @@ def test_typos_are_searched_as_the_words_they_stand_for_and_names_as_typed(read)
     q = read("moive about a dad whose little dauhgter saves him, not The Handmadien")
     assert "movie" in q.search_text and "daughter" in q.search_text and "Handmadien" in q.search_text
     assert q.text.startswith("moive")  # what the user typed is what the answer shows
+
+
+def test_a_name_the_asker_tells_of_beside_the_question_is_not_what_is_asked():
+    from filmchat.question import told_aside
+
+    assert told_aside("Which films star Son Ye-jin? I've been on a binge since Crash Landing.", "Crash Landing")
+    assert not told_aside("I loved The Handmaiden. Who directed it?", "The Handmaiden")  # asked of it
+    assert not told_aside("Who directed The Handmaiden?", "The Handmaiden")

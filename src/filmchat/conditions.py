@@ -44,7 +44,8 @@ FILLER = QUESTION_WORDS | set(
     "give gimme want need find looking recommend suggest time "
     # asking for the list itself ("what are my options", "which ones fit both?")
     "options option choices choice picks suggestions recommendations fit fits match matches meet qualify "
-    "could would can you identify tell help know see check get "
+    "could would can you identify tell help know see check get also too still just only even really date dates stated "
+    "given known max maximum tops "
     # contractions as words() leaves them, apostrophe dropped
     "im ive id youre youve youd theyre theyve thats whats whos dont doesnt didnt isnt arent wasnt werent cant couldnt "
     "wont wouldnt shouldnt hes shes lets".split()
@@ -73,6 +74,9 @@ MONTH_RANGE = re.compile(r"\b(?:from )?" + MONTH.pattern + r" (?:to|through|thru
 HALF = re.compile(r"\b(first|second|1st|2nd) half of (?:the |a |each )?year\b")
 SEASON = re.compile(r"\b(?:(?:in|during) (?:the )?)?(spring|summer|autumn|fall|winter)\b")
 AMOUNT = r"(\d+(?: \d)?|an?|one|two|three|four)(?: and a half)?"
+# "1h50 max", "1 hr 50 min tops", "110 mins max": at most; "2h or more": at least
+HOURS_MINUTES = r"(\d+) ?h(?:rs?|ours?)? ?(\d+)? ?(?:m|mins?|minutes)?|(\d+) ?(?:mins?|minutes)"
+RUNTIME_CAP = re.compile(r"\b(?:" + HOURS_MINUTES + r") (max|maximum|tops|or less|at most|or more|minimum|at least)\b")
 RUNTIME_RANGE = re.compile(r"\b(?:between|from) (\d+) (?:and|to) (\d+) (hours?|hrs?|minutes?|mins?|min)\b")
 RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|past|beyond|exceeding|under|less than|shorter than|"
                      r"at most|below|within|exactly) " + AMOUNT + r" (hours?|hrs?|minutes?|mins?|min)\b")
@@ -108,6 +112,9 @@ FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|whats|list|name|s
 USER = re.compile(r"^(?:(?:and|but|so|well|ok|okay|hey|hi|also) )?(?:i|i'm|im|i've|ive|i'd|id|my|me|we|we're|our)\b")
 # a comparison of two films ("which is longer, that or the first one?", "is it older than the other one?")
 TWO_COMPARED = re.compile(rf"(?=.*{COMPARE.pattern})(?=.*\b(or|than|vs|versus)\b)", re.I)
+# the last two films of a conversation, compared ("ok which of the two is shorter")
+THE_TWO = re.compile(r"\b(the two|these two|those two|the 2|both of them|of them|between them)\b", re.I)
+OF_THEM = re.compile(r"\b(any|which|all|none|how many|each|either) of (them|these|those|the two)\b")  # the films
 COUNT = re.compile(r"\b(how many|number of)\b|^count\b")
 
 
@@ -181,6 +188,12 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
         a, b = sorted((_amount(m.group(1), m.group(3), False), _amount(m.group(2), m.group(3), False)))
         conds.append(Condition("duration", f"run {a} to {b} minutes",
                                lambda v, a=a, b=b: v.minutes is not None and a <= v.minutes <= b))
+    if (m := RUNTIME_CAP.search(rest)):  # "i have like 1h50 max"
+        take(m)
+        limit = int(m.group(1)) * 60 + int(m.group(2) or 0) if m.group(1) else int(m.group(3))
+        up = m.group(4) in ("or more", "minimum", "at least")
+        conds.append(Condition("duration", f"run {'at least' if up else 'at most'} {limit} minutes",
+                               lambda v, L=limit, up=up: v.minutes is not None and (v.minutes >= L if up else v.minutes <= L)))
     while (m := RUNTIME.search(rest)):  # "more than 110 minutes but less than 2 hours": both
         take(m)
         limit = _amount(m.group(2), m.group(3), "half" in m.group(0))
@@ -280,7 +293,7 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     lacking = [w for w in unexplained if SLANG_ZIPF <= zipf(w) < CHATTER_ZIPF and not in_articles(w)
                and w.isalpha() and len(w) > 2 and w not in respelled and w not in aside]
     # a runtime is only ever a film's ("anything under 110 min?"); a year may be anything's ("what happened in 1987?")
-    after_films = FILM_NOUN.search(text) or any(c.kind == "duration" for c in conds)
+    after_films = FILM_NOUN.search(text) or OF_THEM.search(text) or any(c.kind == "duration" for c in conds)
     if unexplained and ((not comparing and (lacking or not after_films)) or (topic and means_a_story(topic))):
         return None  # a topic the articles lack or tell, or chatter in a question that is not after films
     if comparing:

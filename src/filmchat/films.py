@@ -29,6 +29,7 @@ LIST_GAP = re.compile(r"\s*(?:[,;/&]|\bor\b|\band\b|\bvs\b\.?|\bversus\b)\s*(?:\
 SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh) )*(?:what about|how about|what of|and)")
 ABOUT_WHAT = re.compile(r"(?:(?:ok|okay|so|and|but|then) )*(?:whats|what is|what was)")
 OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  # alternatives, not "X and Y"
+APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", re.I)  # a title, then what it is
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen"}
 # Words that may surround a title in a question that asks only about that film: "tell me about hope",
 # "hope?", "who directed hope?", "how long is always" (but not "I hope to find a film about a boxer").
@@ -296,6 +297,8 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
     ends = text[toks[j - 1][3]:].lstrip()[:1] in ("", ",", "?", ".", "!", ";")
     if (SWITCH.fullmatch(opening) and ends) or (ABOUT_WHAT.fullmatch(opening) and after == "about"):
         return True  # "what about hello ghost?", "ok and silenced?", "what's hope about?"
+    if APPOSITIVE.match(text[toks[j - 1][3]:]):
+        return True  # "who directed hope, the one about the little girl?"
     if all(w in BARE_TITLE_WORDS for k, (w, *_rest) in enumerate(toks) if not i <= k < j):
         return True  # the question is only the title: "Hope?", "tell me about hope"
     raw = [t[1] for t in toks[i:j] if t[0] not in SMALL_WORDS or t is toks[i]]

@@ -210,6 +210,21 @@ def films_named(q: Query) -> tuple[list[str], str | None]:
     return order, last.key if last else None
 
 
+ASKER = re.compile(r"^(?:(?:and|but|so|also|btw|ok|okay)\s+)?(?:i|i[’']?m|i[’']?ve|i[’']?d|my|we|we[’']?re|our)\b", re.I)
+
+
+def told_aside(text: str, name: str) -> bool:
+    """Whether a name is only in a sentence the asker tells about themselves, beside a question that needs no
+    film from it ("Which films star Son Ye-jin? I've been on a binge since Crash Landing."): not what is asked.
+    "I loved The Handmaiden. Who directed it?" asks of it, so the name stays."""
+    parts = sentences(text)
+    asks = [p for p in parts if p.rstrip().endswith("?")]
+    if not asks or any(NEEDS_FILM.search(p) for p in asks):
+        return False
+    holding = [p for p in parts if name in p]
+    return bool(holding) and all(ASKER.match(p.strip()) and p not in asks for p in holding)
+
+
 def says_nothing(q: Query) -> bool:
     """Whether a follow-up only points at a film and asks nothing of its own ("and the other one?", "what about
     Hope?"): besides titles and references, only ELLIPSIS words."""

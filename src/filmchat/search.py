@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .catalog import catalog_for
-from .conditions import TWO_COMPARED, compared_unknown
+from .conditions import COMPARE, THE_TWO, TWO_COMPARED, compared_unknown
 from .dedup import stored_or_computed
 from .embedding import Embedder
 from .films import FilmCatalog
@@ -27,7 +27,7 @@ from .index import Index
 from .judge import Judge
 from .mentions import Mentions
 from .question import (EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems,
-                       films_named, says_nothing, sentences, dense_text, lexical_query,
+                       films_named, says_nothing, sentences, dense_text, lexical_query, told_aside,
                        question_rest, read_question)
 from .ranking import FilmScore, Hit, fuse, rank_films, top_indices
 from .settings import Settings
@@ -96,7 +96,7 @@ class Searcher:
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
         q = read_question(question, self.catalog, self.mentions, self.settings.max_question_chars)
         if q.unknown:  # a person the articles name, romanised another way ("Lee Do-hyeon" for Lee Do-Hyun), is known
-            q.unknown = [n for n in q.unknown if not catalog_for(self).person("".join(words(n)))]
+            q.unknown = [n for n in q.unknown if not catalog_for(self).person("".join(words(n))) and not told_aside(q.text, n)]
         if not q.unknown and (other := compared_unknown(q, self.catalog, self.mentions.mentioned)):
             q.unknown = [other]  # "is christmas in august longer than hope?"
         if q.unknown or not history:
@@ -110,6 +110,10 @@ class Searcher:
             if q.unknown:
                 return q
         if not films:
+            return q
+        last_two = list(dict.fromkeys(k for t in reversed(turns) for k in (t.film, *t.also) if k))[:2]
+        if len(last_two) == 2 and THE_TWO.search(q.text) and COMPARE.search(q.text.lower()):
+            q.compared = last_two[::-1]  # "ok which of the two is shorter", after Harmony and then More than Blue
             return q
         focus = films[-1]  # the film of the most recent turn that had one
         if EARLIER.search(q.text):  # "the first one", "the second one", "the other film"
