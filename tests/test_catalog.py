@@ -226,6 +226,10 @@ def test_films_cli_lists_every_film(tiny):
     ("true story films that are also longer than 2 hrs?", {"Beta House"}),
     ("anything 100 mins max?", {"Alpha Road"}),
     ("Which films star Yoon Seo? I've been on a binge since Crash Landing.", {"Beta House"}),  # an aside's name
+    ("my mom only watches kim mi-na or yoon seo movies, which ones have either of them", {"Alpha Road", "Beta House"}),
+    ("films with lee do-hyun and yoon seo", {"Beta House"}),  # both of them
+    ("wht came out in 2015?", {"Beta House"}),
+    ("we're doing a throwback night w/ my in-laws, strictly 2001 releases. which came out in 2001?", {"Alpha Road"}),
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
     a = tiny.ask(question)
@@ -255,6 +259,11 @@ def test_a_count_asked_mid_sentence(tiny):
 def test_a_value_the_catalog_does_not_hold_is_not_a_catalog_question(tiny):
     a = tiny.ask("which of the 2009 movies won the most awards?")
     assert a.abstained  # no article gives awards: not a list of 2009 films
+
+
+def test_a_count_of_an_exact_runtime_asked_casually(tiny):
+    a = tiny.ask("random but how many of these clock in at exactly 95 minutes")
+    assert a.lead.startswith("**1**") and a.films == ["Alpha Road"], a.lead
 
 
 def test_a_count_asked_as_number_of(tiny):
@@ -351,6 +360,8 @@ def test_superlatives_asked_casually(tiny):
 def test_two_films_of_the_conversation_compared(tiny):
     a = tiny.ask("ok which of the two is shorter", ["how long is beta house", "and gamma sea?"])
     assert a.films[0] == "Gamma Sea" and "110" in a.lead and "128" in a.lead, a.lead
+    a = tiny.ask("so which ones longer", ["whats the runtime of alpha road", "and gamma sea?"])
+    assert a.films[0] == "Gamma Sea" and "95" in a.lead, a.lead
     a = tiny.ask("which is longer, that or the first one?", ["whats alpha road about", "ok and gamma sea?"])
     assert not a.abstained and a.films[0] == "Gamma Sea", a.lead  # 110 minutes against 95
     a = tiny.ask("is the first one longer than that?", ["tell me about beta house", "what about alpha road?"])

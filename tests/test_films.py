@@ -55,6 +55,7 @@ def test_no_title_no_match():
     ("tell me about hope", "Hope"), ("how long is always?", "Always"), ("who directed hope?", "Hope"),
     ("what about hope?", "Hope"), ("ok and always?", "Always"), ("whats hope about", "Hope"),  # the chat moves to it
     ("who directed hope, the one about the little girl?", "Hope"),  # a title, then what it is
+    ("whats hope about? heard its rough", "Hope"),  # what follows in another sentence is not the question's
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]

@@ -45,7 +45,8 @@ FILLER = QUESTION_WORDS | set(
     # asking for the list itself ("what are my options", "which ones fit both?")
     "options option choices choice picks suggestions recommendations fit fits match matches meet qualify "
     "could would can you identify tell help know see check get also too still just only even really date dates stated "
-    "given known max maximum tops "
+    "given known max maximum tops everything strictly mostly ideally preferably either here clock clocks random "
+    "wht wat wich whch "  # question words typed short
     # contractions as words() leaves them, apostrophe dropped
     "im ive id youre youve youd theyre theyve thats whats whos dont doesnt didnt isnt arent wasnt werent cant couldnt "
     "wont wouldnt shouldnt hes shes lets".split()
@@ -105,7 +106,7 @@ COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|lates
 # a question after a set of films: it names them as films ("movies under 110 minutes?", "anything from 2013?"),
 # or asks which / how many
 FILM_NOUN = re.compile(r"\b(films?|movies?|ones|flicks?|pics?|pictures?|titles?|releases|anything|something|stuff)\b")
-FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|whats|list|name|show)\b|^(how many|number of|count)\b"
+FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|whats|wht|wat|wich|list|name|show)\b|^(how many|number of|count)\b"
                    r"|\bwhich (one|ones|of)\b"
                    r"|\bdid .+ direct\b")
 # a clause about the one asking ("my mom loves …", "i'm teaching …", "we want …")
@@ -114,6 +115,9 @@ USER = re.compile(r"^(?:(?:and|but|so|well|ok|okay|hey|hi|also) )?(?:i|i'm|im|i'
 TWO_COMPARED = re.compile(rf"(?=.*{COMPARE.pattern})(?=.*\b(or|than|vs|versus)\b)", re.I)
 # the last two films of a conversation, compared ("ok which of the two is shorter")
 THE_TWO = re.compile(r"\b(the two|these two|those two|the 2|both of them|of them|between them)\b", re.I)
+# a comparative asked of no film ("so which ones longer", "which is older?"): the conversation's last two films
+COMPARATIVE = re.compile(r"^\W*(?:(?:so|ok|okay|and|then|but)\W+)*(?:which|what|who)\b(?!.*\bthan\b).*\b(longer|shorter|older|"
+                         r"newer|earlier|later|more recent)\b", re.I)
 OF_THEM = re.compile(r"\b(any|which|all|none|how many|each|either) of (them|these|those|the two)\b")  # the films
 COUNT = re.compile(r"\b(how many|number of)\b|^count\b")
 
@@ -354,11 +358,12 @@ def compared_unknown(q: Query, films, mentioned) -> str | None:
 
 
 def _person(rest: str, text: str, catalog: Catalog, take, respelled: dict[str, str]) -> list[Condition]:
-    """A director or actor the catalog names, wherever the question names them ("what did park jin pyo make",
+    """Directors or actors the catalog names, wherever the question names them ("what did park jin pyo make",
     "My mom loves Na Moon-hee, is she in any of the films?"): their films; as director when the question asks
-    who directed or made, or when they only direct."""
-    ws = rest.split()
-    for i in range(len(ws)):
+    who directed or made, or when they only direct. Several named: films with any of them when the question
+    says "or"/"either" ("gong yoo or song kang ho movies"), else films with all of them."""
+    ws, i, people = rest.split(), 0, []
+    while i < len(ws):
         for n in (4, 3, 2, 1):
             found = (catalog.person("".join(ws[i:i + n]))  # "son yejin" is Son Ye-Jin
                      or catalog.person("".join(respelled.get(w, w) for w in ws[i:i + n])))  # as typed, not read
@@ -367,9 +372,17 @@ def _person(rest: str, text: str, catalog: Catalog, take, respelled: dict[str, s
                 kinds, name = found[1], " ".join(found[0])
                 kind = "director" if "director" in kinds and ("cast" not in kinds or DIRECTS.search(text)) else "cast"
                 known = [v for f in catalog.films for v in f.values.get(kind, []) if _name_in(name, v.text)]
-                verb = "were directed by" if kind == "director" else "star"
-                return [Condition(kind, f"{verb} {_spelling(name, known)}", lambda v, nm=name: _name_in(nm, v.text))]
-    return []
+                people.append((kind, name, _spelling(name, known)))
+                i += n
+                break
+        else:
+            i += 1
+    verb = {"director": "were directed by", "cast": "star"}
+    if len(people) > 1 and len({k for k, _, _ in people}) == 1 and re.search(r"\b(or|either)\b", text):
+        kind = people[0][0]
+        return [Condition(kind, f"{verb[kind]} {' or '.join(shown for _, _, shown in people)}",
+                          lambda v, ns=[n for _, n, _ in people]: any(_name_in(n, v.text) for n in ns))]
+    return [Condition(kind, f"{verb[kind]} {shown}", lambda v, nm=name: _name_in(nm, v.text)) for kind, name, shown in people]
 
 
 def _comparator(text: str) -> re.Match | None:

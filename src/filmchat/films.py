@@ -273,6 +273,10 @@ def _sentence_start(text: str, at: int) -> int:
     return max(text.rfind(c, 0, at) for c in ".?!\n") + 1
 
 
+def _sentence_end(text: str, at: int) -> int:
+    return min((i for i in (text.find(c, at) for c in ".?!\n") if i >= 0), default=len(text))
+
+
 def _listed_with(text: str, toks, a: tuple[int, int], b: tuple[int, int], gap: re.Pattern | None = None) -> bool:
     """Whether two titles stand side by side in a list ("X, Y or Z", "X vs Y", "X and Y"): only a comma, "and",
     "or", "vs" or a slash between them."""
@@ -293,7 +297,8 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
     if i > 0 and toks[i - 1][0] in TITLE_CUES:
         return True
     opening = " ".join(t[0] for t in toks[:i] if t[2] >= _sentence_start(text, toks[i][2]))
-    after = " ".join(t[0] for t in toks[j:])
+    stop = _sentence_end(text, toks[j - 1][3])
+    after = " ".join(t[0] for t in toks[j:] if t[3] <= stop)  # in the title's sentence: "whats silenced about? heard …"
     ends = text[toks[j - 1][3]:].lstrip()[:1] in ("", ",", "?", ".", "!", ";")
     if (SWITCH.fullmatch(opening) and ends) or (ABOUT_WHAT.fullmatch(opening) and after == "about"):
         return True  # "what about hello ghost?", "ok and silenced?", "what's hope about?"

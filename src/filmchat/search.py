@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .catalog import catalog_for
-from .conditions import COMPARE, THE_TWO, TWO_COMPARED, compared_unknown
+from .conditions import COMPARATIVE, COMPARE, THE_TWO, TWO_COMPARED, compared_unknown
 from .dedup import stored_or_computed
 from .embedding import Embedder
 from .films import FilmCatalog
@@ -112,7 +112,7 @@ class Searcher:
         if not films:
             return q
         last_two = list(dict.fromkeys(k for t in reversed(turns) for k in (t.film, *t.also) if k))[:2]
-        if len(last_two) == 2 and THE_TWO.search(q.text) and COMPARE.search(q.text.lower()):
+        if len(last_two) == 2 and (THE_TWO.search(q.text) or COMPARATIVE.search(q.text)) and COMPARE.search(q.text.lower()):
             q.compared = last_two[::-1]  # "ok which of the two is shorter", after Harmony and then More than Blue
             return q
         focus = films[-1]  # the film of the most recent turn that had one
