@@ -51,3 +51,21 @@ def test_a_plant_named_like_a_film_is_not_the_film(searcher):
 def test_a_characters_age_is_answered_from_the_sentence_that_gives_it(shipped_composer):
     a = shipped_composer.ask("How old is Chan Yi in Hearty Paws?")
     assert not a.abstained and a.films[0] == "Hearty Paws" and "11 years old" in a.lead
+
+
+def test_a_film_must_stand_out_from_the_others_it_shares_a_topic_with():
+    from filmchat.chunking import Chunk
+    from filmchat.judge import Judge
+    from filmchat.ranking import FilmScore, Hit
+    from filmchat.settings import load_settings
+
+    chunk = Chunk("c", "f.txt", 0, 1, "x", "T", "Film", None)
+    film = lambda key, dense, lexical: FilmScore(key, key, dense, (Hit(0, chunk, dense, dense, lexical, key),))
+    judge = Judge(None, None, None, load_settings(env={}, dense_lead=0.0, lexical_lead=1.5))
+    # ranked first by the fused score, but another film has a closer sentence and its words match no better
+    assert not judge.stands_out([film("a", 0.45, 2.0), film("b", 0.47, 1.8)])
+    assert judge.stands_out([film("a", 0.45, 3.0), film("b", 0.47, 1.8)])  # its words match clearly better
+    assert judge.stands_out([film("a", 0.47, 0.0), film("b", 0.45, 4.0)])  # the closest in meaning
+    assert judge.stands_out([film("a", 0.45, 0.0)])
+    off = Judge(None, None, None, load_settings(env={}, dense_lead=1.0))  # 1.0: any film may be first
+    assert off.stands_out([film("a", 0.45, 2.0), film("b", 0.47, 1.8)])

@@ -80,9 +80,24 @@ class Judge:
             rest = float((self.index.embeddings[rows] @ q.rest_vector).max()) if len(rows) and q.rest_vector is not None else 0.0
             conf |= {"coverage": round(cov, 4), "rest": round(rest, 4)}
             return cov >= ANCHORED_COVERAGE or rest >= self.settings.anchored_threshold, conf
-        if self.supports(q, film, conf) and not self.by_title_alone(q, film):
-            return True, conf
-        return False, conf
+        if not self.supports(q, film, conf) or self.by_title_alone(q, film):
+            return False, conf
+        if not (q.plural or self.stands_out(films)):
+            conf["reason"] = "no film stands out"
+            return False, conf
+        return True, conf
+
+    def stands_out(self, films: list[FilmScore]) -> bool:
+        """Whether the first film is the question's rather than one of several that share its topic: no other film
+        has a closer sentence (by more than ``dense_lead``), or its words match clearly better than any other film's
+        (BM25 ``lexical_lead`` times theirs). "a gamer stuck alone in his apartment during a zombie
+        outbreak" is as close to *Train To Busan* as to other films, and matches no film's words."""
+        if len(films) < 2:
+            return True
+        others = [h for f in films[1:] for h in f.hits]
+        dense = max(h.dense for h in films[0].hits) - max(h.dense for h in others)
+        lexical = max(h.lexical for h in films[0].hits)
+        return dense >= -self.settings.dense_lead or lexical >= self.settings.lexical_lead * max(h.lexical for h in others)
 
     def by_title_alone(self, q: Query, film: FilmScore) -> bool:
         """Whether a film matched a question that does not name it by its title's words alone ("what's the weather

@@ -46,6 +46,12 @@ class Settings:
     # A question about a named film is answered when, without the film's name, it is this close to one of
     # the film's sentences (or its passages hold its content words); fitted the same way.
     anchored_threshold: float = 0.27
+    # A film a question does not name must stand out from the other films found: no other film's sentence closer
+    # by more than this, or its best BM25 match ``lexical_lead`` times any other film's. A plot that
+    # fits a topic several films share ("zombies", "comfort women") but none of their stories is refused; fitted
+    # the same way (trades a few right answers whose film is barely ahead for wrong films and invented plots).
+    dense_lead: float = 0.0
+    lexical_lead: float = 1.5
     # Where the index lives: "faiss" (FAISS + bm25s files in index_dir) or "qdrant" (store_qdrant.py:
     # a server/cluster at qdrant_url, else qdrant-client's local mode in qdrant_path, default index_dir/qdrant).
     store: str = "faiss"
@@ -100,6 +106,8 @@ _ENV = {
     "citations": ("FILMCHAT_CITATIONS", int),
     "abstain_threshold": ("FILMCHAT_ABSTAIN_THRESHOLD", float),
     "anchored_threshold": ("FILMCHAT_ANCHORED_THRESHOLD", float),
+    "dense_lead": ("FILMCHAT_DENSE_LEAD", float),
+    "lexical_lead": ("FILMCHAT_LEXICAL_LEAD", float),
     "host": ("FILMCHAT_HOST", str),
     "port": ("FILMCHAT_PORT", int),
     "auth": ("FILMCHAT_AUTH", str),
