@@ -357,6 +357,13 @@ def test_superlatives_asked_casually(tiny):
     assert a.films[0] == "Alpha Road", a.lead
 
 
+def test_an_article_named_as_the_scope(tiny):
+    a = tiny.ask("in the 'four films to test' article, which one is the longest?")
+    assert a.films[0] == "Beta House" and "Four Films To Test" in a.lead, a.lead
+    a = tiny.ask("which films on the four films to test list came out in 2009?")
+    assert set(a.films) == {"Gamma Sea", "Delta Night"} and "Four Films To Test" in a.lead, a.lead
+
+
 def test_two_films_of_the_conversation_compared(tiny):
     a = tiny.ask("ok which of the two is shorter", ["how long is beta house", "and gamma sea?"])
     assert a.films[0] == "Gamma Sea" and "110" in a.lead and "128" in a.lead, a.lead

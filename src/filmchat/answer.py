@@ -393,7 +393,7 @@ class Composer:
         for key in keys:  # every film cites its value; numbers past the citations shown are left out
             nums = [n for n in self.cite_facts(r, matches[key], hits, sentences) if n <= self.settings.citations]
             items.append(f"**{escape_md(catalog.name(key))}** " + "".join(f"[{n}]" for n in nums))
-        lead = f"{len(keys)} film{'s' if len(keys) != 1 else ''} match: " + ", ".join(i.strip() for i in items) + "."
+        lead = (f"{len(keys)} films match: " if len(keys) != 1 else "One film matches: ") + ", ".join(i.strip() for i in items) + "."
         names = [catalog.name(k) for k in keys]
         return self._finish(r, lead, names, hits, note=note, sentences=sentences)
 

@@ -55,6 +55,7 @@ FILLER = QUESTION_WORDS | set(
 # the words of a comparison itself ("which came out first, X or Y?", "is X longer than Y?"): not a title
 COMPARING = QUESTION_WORDS | set("than vs versus came come out released release runs run longer shorter first earlier "
                                  "older before later newer after last more recent one".split())
+MAX_COMPARED = 3  # more films named than this, and "the oldest" among them ranks a list rather than compares
 MAX_TITLE_WORDS = 6  # the longest run of words read as a film's title the articles lack (the shipped titles: 1-5)
 # words that are never part of a person's name in a question ("did the director of Hope direct")
 NOT_NAME = set("the a an it its this that these those which what who film films movie movies he she they his her their "
@@ -137,6 +138,7 @@ class Parsed:
     largest: bool = True  # longest / latest
     named: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)  # "any other film": the conversation's film is left out
+    within: str | None = None  # the article whose films ``named`` are ("on the '10 touching …' list")
 
 
 # ---------------------------------------------------------------- understanding the question
@@ -286,7 +288,8 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     compare = _comparator(rest) if len(named) >= 2 else None
     if not (conds or superlative or compare) or (len(named) == 1 and not compare):
         return None  # nothing asked of the catalog (checked first: telling chatter from a story costs an encode)
-    comparing = len(named) >= 2 and compare  # "X and Y are both 2013, which came out earlier?": values given, still compared
+    # "X and Y are both 2013, which came out earlier?": values given, still compared; the oldest of a list is a superlative
+    comparing = len(named) >= 2 and compare and not (superlative and len(named) > MAX_COMPARED)
     unexplained = [w for w in rest.split() if w not in FILLER]
     if set(unexplained) & _describing(question):
         return None  # what a film is about ("which 2013 film is about a prisoner?")

@@ -12,17 +12,45 @@ which values are missing. What a question asks is read in ``conditions.py``.
 from __future__ import annotations
 
 import re
+import weakref
 
 from .catalog import Catalog, FilmEntry, Value, catalog_for
 from .conditions import COMPARE, Parsed, by_the_same_people, parse
 from .grounding import asked
 from .question import EARLIER
 from .render import escape_md
-from .text import words
+from .text import QUESTION_WORDS, SMALL_WORDS, words
 
 NOUN = {"release": "release date", "duration": "runtime", "director": "director", "cast": "cast",
         "true_story": "true story"}
 SHOWN_MISSING = 6  # films named in "the articles don't give it for …" before "and N more"
+
+
+# ---------------------------------------------------------------- an article named as the films' scope
+
+ARTICLE_WORD = re.compile(r"\b(list|lists|article|articles|post|ranking|piece|countdown)\b", re.I)
+_ARTICLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def article_named(text: str, searcher) -> tuple[str, list[str], frozenset[int]] | None:
+    """The title and films of an article the question names as its scope ("on the '10 touching and emotional
+    korean movies' list, which one is the oldest?"), in the article's order, and the positions of the question's
+    words that named it: most of the distinctive words of one article's title, beside "list" or "article"."""
+    if not ARTICLE_WORD.search(text):
+        return None
+    if searcher not in _ARTICLES:  # one pass over the passages, on the first such question
+        films: dict[str, dict[str, None]] = {}
+        for c, key in zip(searcher.index.chunks, searcher.chunk_film):
+            if key:
+                films.setdefault(c.title, {})[key] = None
+        _ARTICLES[searcher] = {t: (set(words(t)) - QUESTION_WORDS - SMALL_WORDS, list(fs)) for t, fs in films.items()}
+    ws = words(text)
+    best, share = None, 0.0
+    for title, (distinct, films) in _ARTICLES[searcher].items():
+        found = distinct & set(ws)
+        if len(found) >= 2 and len(found) / max(len(distinct), 1) > share:
+            best, share = (title, films, frozenset(i for i, w in enumerate(ws) if w in distinct)), len(found) / len(distinct)
+    return best if share >= 0.5 else None
 
 
 # ---------------------------------------------------------------- answering
@@ -44,7 +72,12 @@ def answer_structured(composer, r, note: str = ""):
     text = EARLIER.sub(" ", q.spelled) if q.compared else q.spelled  # typos read as the words they stand for ("octobr")
     typos = {read: typed for read, typed in zip(words(q.spelled), words(q.text)) if read != typed}  # "smith": "smth"
     titled = lambda titles: frozenset(i for t in titles for i in range(*t.span))
-    parsed = parse(text, named, catalog, known, story, typos, titled(q.titles))
+    listing, within = frozenset(), None
+    if not named and (article := article_named(text, searcher)):  # "on the '10 touching …' list, which is the oldest?"
+        within, named, listing = article
+    parsed = parse(text, named, catalog, known, story, typos, titled(q.titles) | listing)
+    if parsed is not None and within:
+        parsed.within = within
     if parsed is None and len(named) < 2 and COMPARE.search(q.text.lower()):
         # "marathon or daisy, which one is older": two or more titles compared are titles, however they are typed
         matched = sorted(searcher.catalog.match(q.text, loose=True), key=lambda t: t.span[0])
@@ -160,18 +193,22 @@ class _Reply:
                     f"One{other} film {_singular(what)}: ") + ", ".join(items) + "."
         if notes:
             lead += " " + " ".join(notes)
+        if self.p.within:
+            lead = f"Of the films of _{self.esc(self.p.within)}_: " + lead[0].lower() + lead[1:] if lead[0] != "*" else lead
         return self.finish(lead, [f for f, _ in chosen])
 
     # -- superlatives
     def superlative(self):
         kind, largest = self.p.kind, self.p.largest
-        chosen, lacking, vague = self.select() if self.p.conditions else ([(f, []) for f in self.catalog.films], {}, [])
+        chosen, lacking, vague = self.select()  # without conditions: every film (of the films named, if any)
         pool = [f for f, _ in chosen]
         stated = [f for f in pool if f.value(kind) is not None and (kind != "duration" or f.value(kind).minutes)]
         key = (lambda f: f.value(kind).minutes) if kind == "duration" else (lambda f: _date_key(f.value(kind)))
         word = {("duration", True): "the longest", ("duration", False): "the shortest",
                 ("release", True): "the most recent", ("release", False): "the earliest"}[(kind, largest)]
         scope = ("films that " + " and ".join(c.words for c in self.p.conditions)) if self.p.conditions else "films"
+        if self.p.within:
+            scope += f" of _{self.esc(self.p.within)}_"
         if not stated:
             return self.finish(f"The articles don't give the {NOUN[kind]} for any of the {len(pool)} {scope}, so they "
                                f"can't say which is {word}.", [], abstained=True)
