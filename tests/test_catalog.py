@@ -230,6 +230,10 @@ def test_films_cli_lists_every_film(tiny):
     ("films with lee do-hyun and yoon seo", {"Beta House"}),  # both of them
     ("wht came out in 2015?", {"Beta House"}),
     ("we're doing a throwback night w/ my in-laws, strictly 2001 releases. which came out in 2001?", {"Alpha Road"}),
+    ("which movies have lee do-hyun in the cast", {"Alpha Road", "Beta House"}),
+    ("ugh my sister keeps picking the saddest ones. which movies from before 2010 are under 2 hours so it's at least "
+     "over quick", {"Alpha Road", "Gamma Sea"}),  # a reason clause ("so it's …") is no topic
+    ("films with a runtime between 1 hour 30 minutes and 1 hour 50 minutes", {"Alpha Road", "Gamma Sea"}),
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
     a = tiny.ask(question)
@@ -326,6 +330,8 @@ def test_comparisons_between_named_films(tiny):
 def test_a_film_compared_that_no_article_mentions_is_refused_by_name(tiny):
     a = tiny.ask("is epsilon river shorter than alpha road?")  # typed in lower case, so no capitals mark it
     assert a.abstained and "*epsilon river*" in a.lead and a.films == [], a.lead
+    a = tiny.ask("did epsilon river come out before alpha road")
+    assert a.abstained and "*epsilon river*" in a.lead, a.lead
     a = tiny.ask("which is longer, alpha road or the one with the fisherman?")  # a film the articles have, described
     assert "don't mention" not in a.lead, a.lead
 

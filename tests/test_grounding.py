@@ -138,3 +138,8 @@ def test_a_cast_given_in_the_plot_as_character_and_actor_answers_who_plays(shipp
 def test_a_release_from_prison_is_not_a_release_date(shipped_composer):
     a = shipped_composer.ask("what year did His Last Gift come out?")
     assert a.abstained and "came out" in a.lead
+
+
+def test_a_list_of_films_by_a_fact_no_passage_states_lists_none(shipped_composer):
+    a = shipped_composer.ask("which of these movies are rated 18+? my little cousin is staying over")
+    assert a.abstained and a.films == [] and "age rating" in a.lead, a.lead

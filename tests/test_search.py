@@ -196,6 +196,12 @@ def test_the_one_before_follows_a_conversation_that_opened_with_whos(shipped_com
     ("what about Daisy?", ["how long is Miracle in Cell No. 7?"], "Daisy", "110 minutes"),  # "No. 7" ends no sentence
     ("Tell me about Hope", ["how long is Silenced?"], "Hope", "discussed in"),  # asks its own thing: not re-asked
     ("Who directed Hope?", ["how long is Silenced?"], "Hope", "Lee Joon-Ik"),
+    # "ok how long is harmony" names Harmony; "the other one" is then Wedding Dress
+    ("and the other one?", ["wedding dress vs harmony, which one is the dying mom one", "ok how long is harmony"],
+     "Wedding Dress", "109 minutes"),
+    # a film described among those a turn named, not only the one it was answered with
+    ("who stars in the zombie one", ["i want something from 2016, thinking spirits' homecoming or train to busan"],
+     "Train To Busan", "Gong Yoo"),
 ])
 def test_follow_ups_that_point_back_or_ask_again(shipped_composer, question, history, film, answer):
     a = shipped_composer.ask(question, history)

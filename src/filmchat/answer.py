@@ -125,6 +125,10 @@ class Composer:
                 return ans
         if not r.answerable:
             return self._abstain(r, note)
+        if q.plural and (fact := asked(q.text)) and not any(fact.evidence.search(h.chunk.text) for h in r.hits):
+            # "which of these movies are rated 18+?": no passage states it of any film, so no film is listed
+            return self._finish(r, f"The articles don't say — none gives {fact.missing.format(film='any of the films')}. "
+                                   "The closest passages are below.", [], r.hits[:3], abstained=True, note=note)
         if q.plural:
             return self._many(r, note)
         described = fact_opening(q.text) if r.films and not q.unknown else None

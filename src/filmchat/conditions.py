@@ -47,6 +47,7 @@ FILLER = QUESTION_WORDS | set(
     "could would can you identify tell help know see check get also too still just only even really date dates stated "
     "given known max maximum tops everything strictly mostly ideally preferably either here clock clocks random "
     "wht wat wich whch "  # question words typed short
+    "cast casts lineup "
     # contractions as words() leaves them, apostrophe dropped
     "im ive id youre youve youd theyre theyve thats whats whos dont doesnt didnt isnt arent wasnt werent cant couldnt "
     "wont wouldnt shouldnt hes shes lets".split()
@@ -79,6 +80,8 @@ AMOUNT = r"(\d+(?: \d)?|an?|one|two|three|four)(?: and a half)?"
 # "1h50 max", "1 hr 50 min tops", "110 mins max": at most; "2h or more": at least
 HOURS_MINUTES = r"(\d+) ?h(?:rs?|ours?)? ?(\d+)? ?(?:m|mins?|minutes)?|(\d+) ?(?:mins?|minutes)"
 RUNTIME_CAP = re.compile(r"\b(?:" + HOURS_MINUTES + r") (max|maximum|tops|or less|at most|or more|minimum|at least)\b")
+DURATION = r"(\d+) ?(?:hours?|hrs?|h)(?: (?:and )?(\d+) ?(?:minutes?|mins?|m))?|(\d+) ?(?:minutes?|mins?)"
+RUNTIME_SPAN = re.compile(r"\b(?:between|from) (?:" + DURATION + r") (?:and|to) (?:" + DURATION + r")(?!\w)")  # "2 hours and 2 hours 10 minutes"
 RUNTIME_RANGE = re.compile(r"\b(?:between|from) (\d+) (?:and|to) (\d+) (hours?|hrs?|minutes?|mins?|min)\b")
 RUNTIME = re.compile(r"\b(over|more than|longer than|at least|above|past|beyond|exceeding|under|less than|shorter than|"
                      r"at most|below|within|exactly) " + AMOUNT + r" (hours?|hrs?|minutes?|mins?|min)\b")
@@ -111,7 +114,10 @@ FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|whats|wht|wat|wic
                    r"|\bwhich (one|ones|of)\b"
                    r"|\bdid .+ direct\b")
 # a clause about the one asking ("my mom loves …", "i'm teaching …", "we want …")
-USER = re.compile(r"^(?:(?:and|but|so|well|ok|okay|hey|hi|also) )?(?:i|i'm|im|i've|ive|i'd|id|my|me|we|we're|our)\b")
+USER = re.compile(r"^(?:(?:and|but|so|well|ok|okay|hey|hi|also|ugh|omg|lol|hmm|oh|honestly|btw) )*"
+                  r"(?:i|i'm|im|i've|ive|i'd|id|my|me|we|we're|our)\b")
+# a clause that gives the asker's reason ("so it's at least over quick", "because my kids are young")
+REASON = re.compile(r"^(?:so|because|bc|cause|cuz|since|as) (?!.*\d)")
 # a comparison of two films ("which is longer, that or the first one?", "is it older than the other one?")
 TWO_COMPARED = re.compile(rf"(?=.*{COMPARE.pattern})(?=.*\b(or|than|vs|versus)\b)", re.I)
 # the last two films of a conversation, compared ("ok which of the two is shorter")
@@ -189,6 +195,12 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     if (m := TRUE.search(rest)):
         take(m)
         conds.append(Condition("true_story", "are based on a true story or real events", lambda v: True))
+    if not RUNTIME_RANGE.search(rest) and (m := RUNTIME_SPAN.search(rest)):  # "between 2 hours and 2 hours 10 minutes"
+        take(m)
+        g = m.groups()
+        a, b = sorted(int(h) * 60 + int(mi or 0) if h else int(x) for h, mi, x in (g[0:3], g[3:6]))
+        conds.append(Condition("duration", f"run {a} to {b} minutes",
+                               lambda v, a=a, b=b: v.minutes is not None and a <= v.minutes <= b))
     if (m := RUNTIME_RANGE.search(rest)):  # "between 112 and 124 minutes"
         take(m)
         a, b = sorted((_amount(m.group(1), m.group(3), False), _amount(m.group(2), m.group(3), False)))
@@ -344,7 +356,7 @@ def compared_unknown(q: Query, films, mentioned) -> str | None:
     Capitalised names are read elsewhere; a title typed in lower case counts as one here, as in any comparison
     (``films``: the ``FilmCatalog``)."""
     low = q.spelled.lower()
-    if not (COMPARE.search(low) and re.search(r"\b(than|or|vs|versus)\b", low)) or DESCRIBES.search(q.text):
+    if not (COMPARE.search(low) and re.search(r"\b(than|or|vs|versus|before|after)\b", low)) or DESCRIBES.search(q.text):
         return None  # not "X or Y" / "X than Y"; or a film described ("the one about a prisoner")
     titles = q.titles or films.match(q.text, loose=True)
     if len(titles) != 1:
@@ -423,8 +435,9 @@ def _about_the_user(question: str) -> set[str]:
     """Words of clauses that tell about the one asking, not a film ("My dad only watches old stuff, anything from
     before 2005?", "I'm teaching a class on early-2000s melodrama, which films …"): a clause opening with I, my,
     we or our, that describes no story ("I want a film about a prisoner" does)."""
-    clauses = [c for p in _pieces(question) for c in re.split(r"\s*[,;]\s*|\s+[–—-]\s+|\s+(?:but|so)\s+", p) if c.strip()]
-    return {w for c in clauses if len(clauses) > 1 and USER.match(c) and not DESCRIBES.search(c) for w in words(c)}
+    clauses = [c for p in _pieces(question) for c in re.split(r"\s*[,;]\s*|\s+[–—-]\s+|\s+(?:but)\s+|\s+(?=so )", p) if c.strip()]
+    return {w for c in clauses if len(clauses) > 1 and (USER.match(c) or REASON.match(c)) and not DESCRIBES.search(c)
+            for w in words(c)}
 
 
 def _order_of(word: str, text: str) -> tuple[str, bool]:

@@ -127,8 +127,8 @@ class Searcher:
             if focus != films[-1] and TWO_COMPARED.search(EARLIER.sub(" ", q.text)):
                 q.compared = [films[-1], focus]  # "which is longer, that or the first one?": the latest and that one
                 return q
-        else:
-            focus = self._described(q, films, focus)
+        else:  # every film a turn named counts ("… spirits' homecoming or train to busan", then "the zombie one")
+            focus = self._described(q, [k for t in turns for k in (t.also or (t.film,)) if k], focus)
         if OTHER.search(q.text) and (q.plural or q.which):
             q.exclude, q.plural = focus, True  # "what other films deal with autism?"
         elif not q.which:  # in "which film is about a man whose wife returns to him?", "him" is not the old film
