@@ -113,7 +113,7 @@ def test_user_text_is_shown_as_text_and_never_runs(chat):
 @pytest.mark.parametrize(("question", "expected"), [
     ("   ", "Please type a question"),
     ("\x00\x07 who directed Hope? \x1b[31m", "Hope was directed by Lee Joon-Ik"),
-    ("🎬🎬 sad film? 😢", "—"),  # an answer: a film, then a quote or "the articles don't say"
+    ("🎬🎬 sad film? 😢", "the closest are"),  # every film is sad: none is singled out, the closest are named
     ("슬픈 한국 영화 추천해 주세요", "the articles are in English"),
     ("أي فيلم عن الأب؟", "the articles are in English"),  # right-to-left
     ("lighthouse " * 10_000, "Your question was cut to its first 2000 characters"),

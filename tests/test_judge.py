@@ -69,3 +69,8 @@ def test_a_film_must_stand_out_from_the_others_it_shares_a_topic_with():
     assert judge.stands_out([film("a", 0.45, 0.0)])
     off = Judge(None, None, None, load_settings(env={}, dense_lead=1.0))  # 1.0: any film may be first
     assert off.stands_out([film("a", 0.45, 2.0), film("b", 0.47, 1.8)])
+
+
+def test_no_film_singled_out_names_the_closest(shipped_composer):
+    a = shipped_composer.ask("🎬🎬 sad film? 😢")  # every film of these articles is sad
+    assert a.abstained and a.films == [] and "the closest are" in a.lead and len(a.citations) >= 2, a.lead

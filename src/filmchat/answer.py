@@ -257,6 +257,11 @@ class Composer:
             return self._finish(r, unclear, [], [], abstained=True, note=note)
         film = self._film_in_question(r)
         name = f"**{escape_md(self.searcher.catalog.name(film))}**" if film else ""
+        if reason == "no film stands out" and not film:  # "sad film?": several films come as close as the first
+            close = [f"**{escape_md(f.name)}**" for f in r.films[:3]]
+            lead = (f"The articles don't single out one film for this: the closest are {', '.join(close[:-1])} and "
+                    f"{close[-1]}, and none is clearly it. Their closest passages are below.")
+            return self._finish(r, lead, [], [f.hits[0] for f in r.films[:3]], abstained=True, note=note)
         if r.query.unknown:  # "Who directed The Handmaiden?": by name, and never another film's passage
             names = " or ".join(f"*{escape_md(n)}*" for n in r.query.unknown)
             lead = f"The articles don't mention {names}."
