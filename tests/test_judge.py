@@ -74,3 +74,9 @@ def test_a_film_must_stand_out_from_the_others_it_shares_a_topic_with():
 def test_no_film_singled_out_names_the_closest(shipped_composer):
     a = shipped_composer.ask("🎬🎬 sad film? 😢")  # every film of these articles is sad
     assert a.abstained and a.films == [] and "the closest are" in a.lead and len(a.citations) >= 2, a.lead
+
+
+def test_films_asked_for_in_the_plural_need_not_single_one_out(shipped_composer):
+    # two films are about comfort women: asked for films, neither has to stand out from the other
+    a = shipped_composer.ask("films about the comfort women")
+    assert not a.abstained and {"Spirits’ Homecoming", "I Can Speak"} & set(a.films[:2]), a.lead

@@ -209,3 +209,11 @@ def test_follow_ups_that_point_back_or_ask_again(shipped_composer, question, his
     assert a.question == question  # the answer keeps the question as typed
     if answer:
         assert not a.abstained and answer in a.lead, a.lead
+
+
+def test_a_film_the_conversation_named_is_that_film_when_a_sentence_opens_with_it(shipped_composer):
+    history = ["ive already seen a moment to remember and hope", "hope wrecked me honestly"]
+    a = shipped_composer.ask("who was in the other one", history)  # "hope …" opened the last turn: the other is AMTR
+    assert a.films[:1] == ["A Moment To Remember"] and "Son Ye Jin" in a.lead, a.lead
+    a = shipped_composer.ask("which film is about a man who always lies?", ["how long is Always?"])
+    assert "Always" not in a.films[:1]  # an everyday word mid-sentence is still a word

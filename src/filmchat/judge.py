@@ -15,7 +15,7 @@ from .facts import fact_alone
 from .films import FilmCatalog
 from .index import Index
 from .mentions import Mentions
-from .question import NEEDS_FILM, Query, content_stems
+from .question import MANY, NEEDS_FILM, Query, content_stems
 from .ranking import FilmScore, Hit
 from .settings import Settings
 from .text import content_words, stems, words
@@ -82,7 +82,7 @@ class Judge:
             return cov >= ANCHORED_COVERAGE or rest >= self.settings.anchored_threshold, conf
         if not self.supports(q, film, conf) or self.by_title_alone(q, film):
             return False, conf
-        if not (q.plural or self.stands_out(films)):
+        if not (q.plural or MANY.search(q.text) or self.stands_out(films)):
             conf["reason"] = "no film stands out"
             return False, conf
         return True, conf

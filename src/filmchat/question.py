@@ -19,6 +19,9 @@ from .films import FilmCatalog, TitleMatch
 from .mentions import Mentions
 from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, bm25_tokens, capitalised_runs, content_words, formal, phrases, quoted, stems, word_tokens, words
 
+# a question after films in the plural without "which" ("films set under Chun Doo Hwan's regime", "movies about
+# comfort women?"): several films may be right, so none has to stand out from the others (judge.py)
+MANY = re.compile(r"^\W*(?:[a-z]+\s+){0,2}(films|movies)\b|\b(films|movies)\s+(about|where|with|that|set|in which|featuring)\b", re.I)
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
                    r"|\bthe one (with|about|where|that|who|in which)\b"
@@ -79,10 +82,17 @@ def clean_question(text: str, limit: int) -> tuple[str, bool]:
     return (text[:limit].rstrip(), True) if len(text) > limit else (text, False)
 
 
-def read_question(question: str, catalog: FilmCatalog, mentions: Mentions, limit: int) -> Query:
-    """One question alone: the titles it uses as titles, the names no article has, everyday words of titles."""
+def read_question(question: str, catalog: FilmCatalog, mentions: Mentions, limit: int,
+                  talked_of: frozenset[str] = frozenset()) -> Query:
+    """One question: the titles it uses as titles, the names no article has, everyday words of titles.
+    ``talked_of``: films the conversation already named; one of those whose everyday-word title opens a sentence
+    ("hope wrecked me honestly", after "I've seen A Moment to Remember and Hope") is that film."""
     text, truncated = clean_question(question, limit)
     titles = catalog.match(text)
+    if talked_of:
+        starts = {0} | {len(words(text[:m.end()])) for m in re.finditer(r"[.!?]\s+", text)}
+        titles += [m for m in catalog.match(text, loose=True) if m.key in talked_of and m.span[0] in starts
+                   and all(m.span[1] <= t.span[0] or m.span[0] >= t.span[1] for t in titles)]
     spelled = respelled(text, mentions)
     q = Query(text, spelled, spelled, titles, bool(PLURAL.search(text)), bool(WHICH.search(text)), truncated=truncated)
     q.unknown = unknown_names(text, titles, catalog, mentions)

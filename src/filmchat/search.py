@@ -94,7 +94,8 @@ class Searcher:
 
     # ---------------------------------------------------------- the question in its conversation
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
-        q = read_question(question, self.catalog, self.mentions, self.settings.max_question_chars)
+        talked_of = frozenset(k for t in self.conversation(list(history)) for k in (t.film, *t.also) if k) if history else frozenset()
+        q = read_question(question, self.catalog, self.mentions, self.settings.max_question_chars, talked_of)
         if q.unknown:  # a person the articles name, romanised another way ("Lee Do-hyeon" for Lee Do-Hyun), is known
             q.unknown = [n for n in q.unknown if not catalog_for(self).person("".join(words(n))) and not told_aside(q.text, n)]
         if not q.unknown and (other := compared_unknown(q, self.catalog, self.mentions.mentioned)):
