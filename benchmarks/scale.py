@@ -64,6 +64,7 @@ WHERE = ["in a fishing village", "in wartime Seoul", "on a snowy mountain", "in 
          "in a rundown apartment", "on a remote island", "in a military camp", "at a night market", "in a courtroom"]
 WHEN = ["after the war", "during a blizzard", "in the 1980s", "on the last day of summer", "before the election",
         "during the uprising", "years after the accident", "on Christmas Eve", "as the city floods", "in his final year"]
+SHARED_SENTENCES_LEAD = 1.0  # dense_lead that turns the stand-out rule off (see main)
 FILLER_VOCAB = 50_000
 BASE = 3000
 QUERIES = 200
@@ -579,7 +580,10 @@ def main(argv=None) -> int:
 
     m = machine()
     print(f"machine: {describe(m)}", file=sys.stderr)
-    s = load_settings(env={})
+    # each generated story sentence stands in many films (~14 at 12,000 passages, ~1,000 at a million), so no film can
+    # stand out for a question made of one
+    # (judge.stands_out): the rule is off here; this measures the pipeline's cost, not its judgement
+    s = load_settings(env={}, dense_lead=SHARED_SENTENCES_LEAD)
     embedder = Embedder(s.model, s.backend)
     embedder.encode(["warm up"])
     base_texts = generated_sentences(BASE, seed=0)
