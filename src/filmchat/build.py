@@ -20,12 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
 from .chunking import Chunk, chunk_corpus, sentence_spans
 from .corpus import CorpusError, Skipped, read_corpus, scan_corpus, show_path
 from .dedup import near_duplicates
 from .embedding import Embedder
-from .index import (_diff, _mismatches, _outdated, _qdrant, _still_unusable, make_faiss_index, pipeline_fingerprint,
+from .index import (_diff, _qdrant, _still_unusable, _versions, make_faiss_index, pipeline_fingerprint, reusable,
                     settings_fingerprint)
 from .settings import Settings
 from .store import (ARTIFACTS, FORMAT, BuildLock, IndexProblem, IndexUnwritable, _fsync_tree, _live, _remove_leftovers,
@@ -72,18 +71,6 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _versions() -> dict:
-    import importlib.metadata as md
-
-    out = {"filmchat": __version__}
-    for pkg in ("faiss-cpu", "sentence-transformers", "bm25s", "torch", "transformers", "numpy", "trafilatura"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            pass
-    return out
-
-
 @dataclass
 class _Part:
     """The chunks of one file with their unit rows (chunk positions local to the part) and vectors."""
@@ -114,28 +101,6 @@ def _split_by_file(chunks: list[Chunk], units: np.ndarray, vectors: np.ndarray, 
             u[:, 0] = local[u[:, 0]]
             parts[f] = _Part([chunks[i] for i in by_file[f]], u, vectors[rows])
     return parts
-
-
-def reusable(read_live: Callable[[], tuple | None], settings: Settings, verify=None) -> tuple[object | None, dict, str]:
-    """The live build and its manifest (as ``read_live`` finds them, in any store), and why its chunks cannot be
-    reused ('' when they can): another model or chunking, an older format, or (with ``verify``) a failed check.
-
-    Reads only the manifest and checksums: an unchanged corpus needs nothing more.
-    """
-    try:
-        live = read_live()
-    except IndexProblem as e:
-        return None, {}, str(e).split("; rebuild")[0]
-    if live is None:
-        return None, {}, ""
-    build, manifest = live
-    why = "; ".join(_mismatches(manifest, settings)) or _outdated(manifest)
-    if not why and verify:
-        try:
-            verify(build, manifest)
-        except IndexProblem as e:
-            why = str(e).split("; rebuild")[0]
-    return build, manifest, why
 
 
 def _read_parts(build: Path, keep: set[str]) -> dict[str, _Part]:

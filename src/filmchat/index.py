@@ -147,6 +147,42 @@ def settings_fingerprint(settings: Settings) -> dict:
     return {"model": settings.model, "chunking": {"chunk_chars": settings.chunk_chars, "version": CHUNKER_VERSION}}
 
 
+def _versions() -> dict:
+    import importlib.metadata as md
+
+    from . import __version__
+
+    out = {"filmchat": __version__}
+    for pkg in ("faiss-cpu", "sentence-transformers", "bm25s", "torch", "transformers", "numpy", "trafilatura"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def reusable(read_live: Callable[[], tuple | None], settings: Settings, verify=None) -> tuple[object | None, dict, str]:
+    """The live build and its manifest (as ``read_live`` finds them, in any store), and why its chunks cannot be
+    reused ('' when they can): another model or chunking, an older format, or (with ``verify``) a failed check.
+
+    Reads only the manifest and checksums: an unchanged corpus needs nothing more.
+    """
+    try:
+        live = read_live()
+    except IndexProblem as e:
+        return None, {}, str(e).split("; rebuild")[0]
+    if live is None:
+        return None, {}, ""
+    build, manifest = live
+    why = "; ".join(_mismatches(manifest, settings)) or _outdated(manifest)
+    if not why and verify:
+        try:
+            verify(build, manifest)
+        except IndexProblem as e:
+            why = str(e).split("; rebuild")[0]
+    return build, manifest, why
+
+
 def _mismatches(manifest: dict, settings: Settings) -> list[str]:
     """How the index's model or chunking differ from what the settings ask for."""
     want = settings_fingerprint(settings)

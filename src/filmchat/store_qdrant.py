@@ -46,9 +46,8 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
-from .build import BuildReport, _versions, reusable
-from .index import (FORMAT, REBUILD, Index, IndexBusy, IndexCorrupt, IndexMissing, IndexProblem, Status, check_manifest,
-                    pipeline_fingerprint, settings_fingerprint, status_of)
+from .index import (FORMAT, REBUILD, Index, IndexBusy, IndexCorrupt, IndexMissing, IndexProblem, Status, _versions,
+                    check_manifest, pipeline_fingerprint, reusable, settings_fingerprint, status_of)
 from .settings import Settings
 from .store import require
 from .text import _stemmer, bm25_tokens
@@ -360,7 +359,8 @@ class CollectionTarget:
     def read_parts(self, build: Path, keep: set[str]) -> dict:
         return {}  # kept files' points stay in the live collection
 
-    def write(self, report: BuildReport, files, titles, chunks, units, embeddings, incremental: bool, t0) -> Path:
+    def write(self, report, files, titles, chunks, units, embeddings, incremental: bool, t0) -> Path:
+        # report: the build's build.BuildReport (not imported: build.py imports this module when the store is qdrant)
         client, models, stemmer = self.client, _models(), _stemmer()
         if incremental:
             avgdl = float(self.manifest.get("bm25_avgdl") or 1.0)  # kept passages keep their weights: docs/scale-out.md
