@@ -124,13 +124,13 @@ class Catalog:
             out.setdefault(_skeleton(k), []).append(k)
         return out
 
-    def person(self, letters: str) -> tuple[tuple[str, ...], set[str]] | None:
+    def person(self, letters: str, loose: bool = True) -> tuple[tuple[str, ...], set[str]] | None:
         """The person whose name has these letters ("ryuseungryong"), as written or romanised another way
         ("Ryu" for "Ryoo", "Jeong" for "Jung": the same consonants, up to ``NAME_EDITS`` letters apart in a name of
         ``NAME_LETTERS`` or more, when no one else is as close), else None. Looked up by key, never by a pass
         over every name (a question tries each run of its words: at a million passages, 100,000 names)."""
-        if letters in self.people:
-            return self.people[letters]
+        if letters in self.people or not loose:  # ``loose``: also as romanised another way
+            return self.people.get(letters)
         if _sound(letters) in self._sounds:  # "gong yu": Gong Yoo
             return self.people[self._sounds[_sound(letters)]]
         if len(letters) < NAME_LETTERS:
@@ -149,10 +149,14 @@ class Catalog:
 NAME_EDITS = 2
 NAME_LETTERS = 8
 
+_SOFT = str.maketrans("", "", "aeiouywh")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
 def _skeleton(letters: str) -> str:
     """A name's firm consonants, doubled ones once ("ryooseungryong" -> "rsngrng"): what romanisations and most
     typos of it share (vowels, y, w and h are where "Ryu"/"Ryoo", "Pyo"/"Pio", "Hwan"/"Whan" differ)."""
-    return re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouywh]", "", letters))
+    return _DOUBLED.sub(r"\1", letters.translate(_SOFT))
 
 
 def _sound(letters: str) -> str:

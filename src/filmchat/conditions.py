@@ -380,8 +380,10 @@ def _person(rest: str, text: str, catalog: Catalog, take, respelled: dict[str, s
     ws, i, people = rest.split(), 0, []
     while i < len(ws):
         for n in (4, 3, 2, 1):
-            found = (catalog.person("".join(ws[i:i + n]))  # "son yejin" is Son Ye-Jin
-                     or catalog.person("".join(respelled.get(w, w) for w in ws[i:i + n])))  # as typed, not read
+            run = ws[i:i + n]
+            loose = not any(w in FILLER for w in run)  # another romanisation only of words that could be a name
+            typed = [respelled.get(w, w) for w in run]  # as typed, not read ("smth")
+            found = catalog.person("".join(run), loose) or (typed != run and catalog.person("".join(typed), loose))  # "son yejin"
             if found:
                 take(re.search(rf"\b{re.escape(' '.join(ws[i:i + n]))}\b", rest))
                 kinds, name = found[1], " ".join(found[0])
