@@ -381,7 +381,7 @@ def _person(rest: str, text: str, catalog: Catalog, take, respelled: dict[str, s
     while i < len(ws):
         for n in (4, 3, 2, 1):
             run = ws[i:i + n]
-            loose = not any(w in FILLER for w in run)  # another romanisation only of words that could be a name
+            loose = not any(len(w) > 2 and w in FILLER for w in run)  # romanised otherwise: only words a name may hold
             typed = [respelled.get(w, w) for w in run]  # as typed, not read ("smth")
             found = catalog.person("".join(run), loose) or (typed != run and catalog.person("".join(typed), loose))  # "son yejin"
             if found:
