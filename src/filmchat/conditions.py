@@ -66,10 +66,14 @@ TRUE = re.compile(r"\b(based on|inspired by) (a |an |the )?(true|real|actual) (s
                   r"|\btrue (story|stories|events)\b|\breal (events|life events|cases)\b")
 BETWEEN = re.compile(r"\b(?:(?:between|from) )?((?:19|20)\d\d) (?:(?:and|to|until|through|thru) )?((?:19|20)\d\d)\b")
 BEFORE_AFTER = re.compile(r"\b(before|prior to|earlier than|after|since|later than) (\d{4})\b")
-# a year and those on one side of it: "2009 or before", "2010 and later", "2012 onwards", "up to 2009"
-UP_TO = re.compile(r"\b(\d{4}) (?:or|and) (?:before|earlier|prior|older)\b|\b(?:up to|until|no later than|not after) (\d{4})\b")
-FROM_ON = re.compile(r"\b(\d{4}) (?:or|and) (?:after|later|newer|since|up)\b|\b(\d{4}) onwards?\b|\b(?:no earlier than|not before) (\d{4})\b"
-                     r"|\bfrom (\d{4}) on\b")
+# a year and those on one side of it, as (pattern, up to the year): "2009 or before", "up to 2009" / "2010 and
+# later", "2012 onwards"
+ONE_SIDE = (
+    (re.compile(r"\b(\d{4}) (?:or|and) (?:before|earlier|prior|older)\b|\b(?:up to|until|no later than|not after) "
+                r"(\d{4})\b"), True),
+    (re.compile(r"\b(\d{4}) (?:or|and) (?:after|later|newer|since|up)\b|\b(\d{4}) onwards?\b|\b(?:no earlier than|"
+                r"not before) (\d{4})\b|\bfrom (\d{4}) on\b"), False),
+)
 DECADE = re.compile(r"\b(?:the )?((?:19|20)?\d0)s\b")
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 MONTH = re.compile(r"\b(" + "|".join(MONTH_NAMES + list(MONTH_SHORT)) + r")\b")
@@ -195,15 +199,15 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     if (m := TRUE.search(rest)):
         take(m)
         conds.append(Condition("true_story", "are based on a true story or real events", lambda v: True))
-    if not RUNTIME_RANGE.search(rest) and (m := RUNTIME_SPAN.search(rest)):  # "between 2 hours and 2 hours 10 minutes"
-        take(m)
-        g = m.groups()
-        a, b = sorted(int(h) * 60 + int(mi or 0) if h else int(x) for h, mi, x in (g[0:3], g[3:6]))
-        conds.append(Condition("duration", f"run {a} to {b} minutes",
-                               lambda v, a=a, b=b: v.minutes is not None and a <= v.minutes <= b))
+    span = None
     if (m := RUNTIME_RANGE.search(rest)):  # "between 112 and 124 minutes"
+        span = sorted((_amount(m.group(1), m.group(3), False), _amount(m.group(2), m.group(3), False)))
+    elif (m := RUNTIME_SPAN.search(rest)):  # "between 2 hours and 2 hours 10 minutes"
+        g = m.groups()
+        span = sorted(int(h) * 60 + int(mi or 0) if h else int(x) for h, mi, x in (g[0:3], g[3:6]))
+    if span:
         take(m)
-        a, b = sorted((_amount(m.group(1), m.group(3), False), _amount(m.group(2), m.group(3), False)))
+        a, b = span
         conds.append(Condition("duration", f"run {a} to {b} minutes",
                                lambda v, a=a, b=b: v.minutes is not None and a <= v.minutes <= b))
     if (m := RUNTIME_CAP.search(rest)):  # "i have like 1h50 max"
@@ -228,7 +232,7 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
         take(m)
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         conds.append(Condition("release", f"came out between {a} and {b}", lambda v, a=a, b=b: a <= v.date[0] <= b))
-    for pattern, before in ((UP_TO, True), (FROM_ON, False)):
+    for pattern, before in ONE_SIDE:
         if (m := pattern.search(rest)):
             take(m)
             y = int(next(g for g in m.groups() if g))
