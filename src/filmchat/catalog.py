@@ -129,7 +129,7 @@ class Catalog:
         ("Ryu" for "Ryoo", "Jeong" for "Jung": the same consonants, up to ``NAME_EDITS`` letters apart in a name of
         ``NAME_LETTERS`` or more, when no one else is as close), else None. Looked up by key, never by a pass
         over every name (a question tries each run of its words: at a million passages, 100,000 names)."""
-        if letters in self.people or not loose:  # ``loose``: also as romanised another way
+        if letters in self.people or not loose or len(letters) < SHORTEST_NAME:  # ``loose``: also romanised otherwise
             return self.people.get(letters)
         if _sound(letters) in self._sounds:  # "gong yu": Gong Yoo
             return self.people[self._sounds[_sound(letters)]]
@@ -150,6 +150,8 @@ NAME_EDITS = 2
 NAME_LETTERS = 8
 
 _SOFT = str.maketrans("", "", "aeiouywh")
+_VOWELS = re.compile(r"oo|ou|eo")
+SHORTEST_NAME = 5  # letters of the shortest name worth reading as romanised otherwise ("gongyu")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
@@ -162,7 +164,7 @@ def _skeleton(letters: str) -> str:
 def _sound(letters: str) -> str:
     """A Korean name's letters with the vowels written several ways in English written one way ("Yoo"/"Yu",
     "Jeong"/"Jung", "Lee"/"Li", "Hyeon"/"Hyun")."""
-    return re.sub(r"oo|ou|eo", "u", letters).replace("ee", "i")
+    return _VOWELS.sub("u", letters).replace("ee", "i")
 
 
 _CATALOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -383,6 +383,9 @@ def _person(rest: str, text: str, catalog: Catalog, take, respelled: dict[str, s
     says "or"/"either" ("gong yoo or song kang ho movies"), else films with all of them."""
     ws, i, people = rest.split(), 0, []
     while i < len(ws):
+        if len(ws[i]) > 2 and ws[i] in FILLER or ws[i].isdigit():  # no name starts "which …" or "2013 …"
+            i += 1
+            continue
         for n in (4, 3, 2, 1):
             run = ws[i:i + n]
             loose = not any(len(w) > 2 and w in FILLER for w in run)  # romanised otherwise: only words a name may hold

@@ -28,6 +28,9 @@ SHOWN_MISSING = 6  # films named in "the articles don't give it for …" before 
 
 # ---------------------------------------------------------------- an article named as the films' scope
 
+# an article is named when the question has this many of its title's distinctive words, and this share of them
+# ("the '10 touching and emotional korean movies' list": 10, touching, emotional of 10, touching, emotional, cry)
+ARTICLE_WORDS, ARTICLE_SHARE = 2, 0.5
 ARTICLE_WORD = re.compile(r"\b(list|lists|article|articles|post|ranking|piece|countdown)\b", re.I)
 _ARTICLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -48,9 +51,9 @@ def article_named(text: str, searcher) -> tuple[str, list[str], frozenset[int]] 
     best, share = None, 0.0
     for title, (distinct, films) in _ARTICLES[searcher].items():
         found = distinct & set(ws)
-        if len(found) >= 2 and len(found) / max(len(distinct), 1) > share:
+        if len(found) >= ARTICLE_WORDS and len(found) / max(len(distinct), 1) > share:
             best, share = (title, films, frozenset(i for i, w in enumerate(ws) if w in distinct)), len(found) / len(distinct)
-    return best if share >= 0.5 else None
+    return best if share >= ARTICLE_SHARE else None
 
 
 # ---------------------------------------------------------------- answering
