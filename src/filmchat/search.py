@@ -94,8 +94,10 @@ class Searcher:
 
     # ---------------------------------------------------------- the question in its conversation
     def understand(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
-        talked_of = frozenset(k for t in self.conversation(list(history)) for k in (t.film, *t.also) if k) if history else frozenset()
-        q = read_question(question, self.catalog, self.mentions, self.settings.max_question_chars, talked_of)
+        turns = self.conversation(list(history)) if history else []
+        # the conversation's films, the latest first ("the other one", "which of the two", a title it already used)
+        latest_first = list(dict.fromkeys(k for t in reversed(turns) for k in (t.film, *t.also) if k))
+        q = read_question(question, self.catalog, self.mentions, self.settings.max_question_chars, frozenset(latest_first))
         if q.unknown:  # a person the articles name, romanised another way ("Lee Do-hyeon" for Lee Do-Hyun), is known
             q.unknown = [n for n in q.unknown if not catalog_for(self).person("".join(words(n))) and not told_aside(q.text, n)]
         if not q.unknown and (other := compared_unknown(q, self.catalog, self.mentions.mentioned)):
@@ -103,8 +105,7 @@ class Searcher:
         if q.unknown or not history:
             return q
         if q.titles:  # the film is named: the conversation matters only to "what about Hope?"
-            return (self._again(q, self.conversation(list(history))[-1], None) if says_nothing(q) else None) or q
-        turns = self.conversation(list(history))
+            return (self._again(q, turns[-1], None) if says_nothing(q) else None) or q
         films = [t.film for t in turns if t.film]
         if turns and turns[-1].film is None and NEEDS_FILM.search(q.text) and not q.which:
             q.unknown = list(turns[-1].unknown)  # "who directed it?" after a film no article mentions
@@ -112,14 +113,14 @@ class Searcher:
                 return q
         if not films:
             return q
-        last_two = list(dict.fromkeys(k for t in reversed(turns) for k in (t.film, *t.also) if k))[:2]
+        last_two = latest_first[:2]
         if len(last_two) == 2 and (THE_TWO.search(q.text) or COMPARATIVE.search(q.text)) and COMPARE.search(q.text.lower()):
             q.compared = last_two[::-1]  # "ok which of the two is shorter", after Harmony and then More than Blue
             return q
         focus = films[-1]  # the film of the most recent turn that had one
         if EARLIER.search(q.text):  # "the first one", "the second one", "the other film"
             named = list(dict.fromkeys(k for t in turns for k in (t.also or (t.film,)) if k))  # in the order named
-            recent = [k for k in dict.fromkeys(k for t in reversed(turns) for k in (t.film, *t.also) if k) if k != focus]
+            recent = [k for k in latest_first if k != focus]
             m = (EARLIER.search(q.text).group(2) or "previous").lower()  # "the one before": the previous film
             if m in ORDINALS:
                 focus = named[ORDINALS[m]] if len(named) > ORDINALS[m] else focus
