@@ -220,6 +220,8 @@ def test_films_cli_lists_every_film(tiny):
     ("Could you identify all of the films that were released between 2000 and 2002, inclusive?", {"Alpha Road"}),
     ("older ones only pls - released 2009 or before AND under two hours", {"Alpha Road", "Gamma Sea"}),
     ("anything from 2010 onwards?", {"Beta House", "Gamma Sea"}),
+    ("anything from 2010 on?", {"Beta House", "Gamma Sea"}),
+    ("movies from 2015 on these lists?", {"Beta House"}),  # "on these lists" is not "from 2015 on"
     ("lee dohyun is in which one, alpha road or gamma sea?", {"Alpha Road"}),  # a person among named films
     ("any films with Ana Pak?", set()),  # only a director: no film stars her
     ("any of them released in october? it's my bday month so", {"Beta House"}),  # "them": the films

@@ -72,7 +72,7 @@ ONE_SIDE = (
     (re.compile(r"\b(\d{4}) (?:or|and) (?:before|earlier|prior|older)\b|\b(?:up to|until|no later than|not after) "
                 r"(\d{4})\b"), True),
     (re.compile(r"\b(\d{4}) (?:or|and) (?:after|later|newer|since|up)\b|\b(\d{4}) onwards?\b|\b(?:no earlier than|"
-                r"not before) (\d{4})\b|\bfrom (\d{4}) on\b"), False),
+                r"not before) (\d{4})\b|\bfrom (\d{4}) on(?= *[?.!,;]| *$)"), False),  # not "from 2016 on these lists"
 )
 DECADE = re.compile(r"\b(?:the )?((?:19|20)?\d0)s\b")
 YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
