@@ -236,6 +236,7 @@ def test_films_cli_lists_every_film(tiny):
     ("ugh my sister keeps picking the saddest ones. which movies from before 2010 are under 2 hours so it's at least "
      "over quick", {"Alpha Road", "Gamma Sea"}),  # a reason clause ("so it's …") is no topic
     ("films with a runtime between 1 hour 30 minutes and 1 hour 50 minutes", {"Alpha Road", "Gamma Sea"}),
+    ("which films came out in 2015? want to have a snow day binge of just that year lol", {"Beta House"}),  # the asker's plan
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
     a = tiny.ask(question)
@@ -334,6 +335,10 @@ def test_a_film_compared_that_no_article_mentions_is_refused_by_name(tiny):
     assert a.abstained and "*epsilon river*" in a.lead and a.films == [], a.lead
     a = tiny.ask("did epsilon river come out before alpha road")
     assert a.abstained and "*epsilon river*" in a.lead, a.lead
+    a = tiny.ask("epsilon river vs alpha road - which one has the longer runtime?")  # the clause that compares
+    assert a.abstained and "*epsilon river*" in a.lead, a.lead
+    a = tiny.ask("gamma sea, alpha road, beta house.. which one is the shortest")  # no film unknown in a list
+    assert not a.abstained and a.films[0] == "Alpha Road", a.lead
     a = tiny.ask("which is longer, alpha road or the one with the fisherman?")  # a film the articles have, described
     assert "don't mention" not in a.lead, a.lead
 

@@ -56,6 +56,7 @@ def test_no_title_no_match():
     ("what about hope?", "Hope"), ("ok and always?", "Always"), ("whats hope about", "Hope"),  # the chat moves to it
     ("who directed hope, the one about the little girl?", "Hope"),  # a title, then what it is
     ("whats hope about? heard its rough", "Hope"),  # what follows in another sentence is not the question's
+    ("what's the runtime on always", "Always"), ("is hope also a true story?", "Hope"),  # nothing else to be about
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]
@@ -75,6 +76,7 @@ def test_everyday_word_titles_in_a_list_of_titles():
     "Hope you can help me find a sad film",
     "they always hope for the best in this film about a war",
     "what about hope for the future in these films?",  # "what about" opens, but the title does not end it
+    "i hope it is true",  # an everyday sentence, though each of its other words may ask of a title
 ])
 def test_an_everyday_word_is_not_a_title(question):
     assert CATALOG.match(question) == []

@@ -202,6 +202,13 @@ def test_the_one_before_follows_a_conversation_that_opened_with_whos(shipped_com
     # a film described among those a turn named, not only the one it was answered with
     ("who stars in the zombie one", ["i want something from 2016, thinking spirits' homecoming or train to busan"],
      "Train To Busan", "Gong Yoo"),
+    # a turn that calls a film by what no film of the conversation has is a new film ("the zombie train one")
+    ("who is in the cast of that one", ["which film has a dad with a mental disability in jail?",
+                                        "and the zombie train one?"], "Train To Busan", "Gong Yoo"),
+    ("when was the japanese remake one released?", ["who stars in A Moment to Remember?"], "Be With You", "2018"),
+    # what a turn calls a film by, not the fact it asks ("director" is in every film's passages)
+    ("who directed the battle one", ["tell me about Northern Limit Line", "and 1987: When the Day Comes?"],
+     "Northern Limit Line", "Kim Hak"),
 ])
 def test_follow_ups_that_point_back_or_ask_again(shipped_composer, question, history, film, answer):
     a = shipped_composer.ask(question, history)

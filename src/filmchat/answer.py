@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from .chunking import Chunk, sentence_spans
-from .facts import FACT_KINDS, Fact, fact_kind, fact_opening, facts_in, merge_values
+from .facts import FACT_KINDS, Fact, fact_kind, facts_in, merge_values
 from .grounding import MISSING, asked, states
 from .mentions import has_name
-from .question import DESCRIBES, content_stems
+from .question import DESCRIBES, content_stems, described_fact
 from .ranking import Hit
 from .render import Answer, Citation, Section, escape_md, listing
 from .search import SearchResult, Searcher
@@ -131,7 +131,7 @@ class Composer:
                                    "The closest passages are below.", [], r.hits[:3], abstained=True, note=note)
         if q.plural:
             return self._many(r, note)
-        described = fact_opening(q.text) if r.films and not q.unknown else None
+        described = described_fact(q) if r.films and not q.unknown else None
         if described:  # "who directed the zombie movie?": the fact of the film the question describes, or that it is not given
             return self._fact(r, r.films[0].key, described, note) or self._stated(r, r.films[0].key, described, note)
         return self._one(r, note, other.kind if other else None)

@@ -56,6 +56,8 @@ FILLER = QUESTION_WORDS | set(
 # the words of a comparison itself ("which came out first, X or Y?", "is X longer than Y?"): not a title
 COMPARING = QUESTION_WORDS | set("than vs versus came come out released release runs run longer shorter first earlier "
                                  "older before later newer after last more recent one".split())
+ALTERNATIVE = r"\b(than|or|vs|versus|before|after)\b"  # what sets two films side by side
+CLAUSE_END = re.compile(r"\s[-–—]\s|[,;:?!]")
 MAX_COMPARED = 3  # more films named than this, and "the oldest" among them ranks a list rather than compares
 MAX_TITLE_WORDS = 6  # the longest run of words read as a film's title the articles lack (the shipped titles: 1-5)
 # words that are never part of a person's name in a question ("did the director of Hope direct")
@@ -119,7 +121,8 @@ FRAME = re.compile(FILM_NOUN.pattern + r"|\bany\b|^(which|what|whats|wht|wat|wic
                    r"|\bdid .+ direct\b")
 # a clause about the one asking ("my mom loves …", "i'm teaching …", "we want …")
 USER = re.compile(r"^(?:(?:and|but|so|well|ok|okay|hey|hi|also|ugh|omg|lol|hmm|oh|honestly|btw) )*"
-                  r"(?:i|i'm|im|i've|ive|i'd|id|my|me|we|we're|our)\b")
+                  r"(?:i|i'm|im|i've|ive|i'd|id|my|me|we|we're|our"
+                  r"|(?:want|wanna|need|gonna|planning|hoping|trying|thinking) (?:to|of|on)?)\b")  # "want to do a marathon …"
 # a clause that gives the asker's reason ("so it's at least over quick", "because my kids are young")
 REASON = re.compile(r"^(?:so|because|bc|cause|cuz|since|as) (?!.*\d)")
 # a comparison of two films ("which is longer, that or the first one?", "is it older than the other one?")
@@ -360,14 +363,20 @@ def compared_unknown(q: Query, films, mentioned) -> str | None:
     Capitalised names are read elsewhere; a title typed in lower case counts as one here, as in any comparison
     (``films``: the ``FilmCatalog``)."""
     low = q.spelled.lower()
-    if not (COMPARE.search(low) and re.search(r"\b(than|or|vs|versus|before|after)\b", low)) or DESCRIBES.search(q.text):
+    if not (COMPARE.search(low) and re.search(ALTERNATIVE, low)) or DESCRIBES.search(q.text):
         return None  # not "X or Y" / "X than Y"; or a film described ("the one about a prisoner")
+    ws = words(q.text)
+    # the clause that sets the films side by side ("parasite vs miracle in cell no 7 - which one is longer?")
+    cuts = [0, *(len(words(q.text[:m.end()])) for m in CLAUSE_END.finditer(q.text)), len(ws)]
     titles = q.titles or films.match(q.text, loose=True)
+    titled = {i for t in titles for i in range(*t.span)}  # "more than blue" sets nothing side by side
+    a, b = next(((a, b) for a, b in zip(cuts, cuts[1:])
+                 if re.search(ALTERNATIVE, " ".join(w for i, w in enumerate(ws[a:b], a) if i not in titled))), (0, len(ws)))
+    titles = [t for t in titles if a <= t.span[0] and t.span[1] <= b]
     if len(titles) != 1:
         return None
-    ws = words(q.text)
     title = set(range(*titles[0].span))
-    kept = [i for i, w in enumerate(ws) if i not in title and w not in COMPARING and w not in CONNECTORS]
+    kept = [i for i in range(a, b) if i not in title and ws[i] not in COMPARING and ws[i] not in CONNECTORS]
     if not kept or title & set(range(kept[0], kept[-1] + 1)):
         return None
     run = tuple(ws[kept[0]:kept[-1] + 1])

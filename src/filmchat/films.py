@@ -30,13 +30,15 @@ SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh) )*(?:what about|how 
 ABOUT_WHAT = re.compile(r"(?:(?:ok|okay|so|and|but|then) )*(?:whats|what is|what was)")
 OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  # alternatives, not "X and Y"
 APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", re.I)  # a title, then what it is
+SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen"}
 # Words that may surround a title in a question that asks only about that film: "tell me about hope",
 # "hope?", "who directed hope?", "how long is always" (but not "I hope to find a film about a boxer").
 BARE_TITLE_WORDS = QUESTION_WORDS | set(
     "tell about info information describe summarize summarise details know plot synopsis directed direct director "
     "directors release released come came out premiere premiered long runtime running time length minutes cast star "
-    "stars starring starred plays played actor actors actress year date "
+    "stars starring starred plays played actor actors actress year date whats hows whos whens "
+    "true based real "  # "is marathon also a true story?", "what's the runtime on hope"
     "ok okay so and then but hmm um hey also well".split())  # "ok how long is harmony"
 
 
@@ -297,6 +299,8 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
         return True
     if i > 0 and toks[i - 1][0] in TITLE_CUES:
         return True
+    if i > 0 and toks[i - 1][0] in SUBJECTS:
+        return False  # "i hope it is true": a verb
     opening = " ".join(t[0] for t in toks[:i] if t[2] >= _sentence_start(text, toks[i][2]))
     stop = _sentence_end(text, toks[j - 1][3])
     after = " ".join(t[0] for t in toks[j:] if t[3] <= stop)  # in the title's sentence: "whats silenced about? heard …"

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .facts import FACT_KINDS, fact_opening
-from .films import FilmCatalog, TitleMatch
+from .facts import FACT_KINDS, fact_kind, fact_opening
+from .films import BARE_TITLE_WORDS, FilmCatalog, TitleMatch
 from .mentions import Mentions
 from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, bm25_tokens, capitalised_runs, content_words, formal, phrases, quoted, stems, word_tokens, words
 
@@ -29,6 +29,10 @@ WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s
 # "the first one", "the other film": an earlier film of the conversation than the latest
 EARLIER = re.compile(r"\b(the )?(first|second|third|earlier|previous|other|former) (one|film|movie)\b"
                      r"|\bthe (one|film|movie) (before)\b", re.I)
+# "the zombie train one", "that remake of a japanese film": a film the question points at by what it is about
+DESCRIBED = re.compile(r"\b(?:the|that|this)\s+((?:[\w'’-]+\s+){1,5}?)(?:one|film|movie)\b", re.I)
+NOT_DESCRIBING = frozenset("first second third earlier previous other former last latest same whole new next sad "
+                           "korean".split()) | BARE_TITLE_WORDS  # "that last one", "the director of the film"
 ORDINALS = {"first": 0, "second": 1, "third": 2}  # "the second one": the second film the conversation named
 # all a follow-up says when it asks again what the question before asked ("and Hope?", "what about the other one?")
 ELLIPSIS = frozenset("and what whats how hows about then also so for with one ones the film movie that this same "
@@ -181,7 +185,7 @@ def dense_text(q: Query) -> str:
     ("who directed the zombie movie?") is searched by the description: the fact's words alone are closest to some
     film's "Director: …" line, whichever film the description fits."""
     text = formal(FRAME.sub("", q.search_text) or q.search_text)
-    kind = fact_opening(text) if not (q.titles or q.focus) else None
+    kind = described_fact(q, text) if not (q.titles or q.focus) else None
     if kind:
         text = FACT_KINDS[kind][0].sub(" ", text) if content_words(FACT_KINDS[kind][0].sub(" ", text)) else text
     for w in q.mute:
@@ -249,6 +253,21 @@ def asked_again(previous: Query, film: str) -> str | None:
     if previous.titles:
         return f"{question_rest(previous)} {film}?"
     return NEEDS_FILM.sub(film, previous.text, count=1) if NEEDS_FILM.search(previous.text) else None
+
+
+def description(q: Query) -> list[str]:
+    """Stems of what a question calls a film by ("how long is the choir one?": choir), or none."""
+    m = DESCRIBED.search(q.spelled)
+    kept = [w for w in words(m.group(1)) if w not in NOT_DESCRIBING and w not in q.stray] if m else []
+    return sorted({s for w in kept for s in stems(w)})
+
+
+def described_fact(q: Query, text: str | None = None) -> str | None:
+    """The fact a question asks of a film it describes: opening the question ("who directed the zombie movie?")
+    or anywhere when it calls the film "the … one" ("when was the japanese remake one released?"); not a fact
+    inside a description ("which film is about a boy who acts like a wolf?"). ``text``: the question as read."""
+    text = text or q.text
+    return fact_opening(text) or (fact_kind(text) if description(q) else None)
 
 
 def content_stems(q: Query) -> list[str]:

@@ -27,7 +27,7 @@ from .index import Index
 from .judge import Judge
 from .mentions import Mentions
 from .question import (EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems,
-                       films_named, says_nothing, sentences, dense_text, lexical_query, told_aside,
+                       description, films_named, says_nothing, sentences, dense_text, lexical_query, told_aside,
                        question_rest, read_question)
 from .ranking import FilmScore, Hit, fuse, rank_films, top_indices
 from .settings import Settings
@@ -131,6 +131,8 @@ class Searcher:
                 return q
         else:  # every film a turn named counts ("… spirits' homecoming or train to busan", then "the zombie one")
             focus = self._described(q, [k for t in turns for k in (t.also or (t.film,)) if k], focus)
+            if focus is None:  # "ok and the zombie train one", after a film about a prisoner: a new film
+                return q
         if OTHER.search(q.text) and (q.plural or q.which):
             q.exclude, q.plural = focus, True  # "what other films deal with autism?"
         elif not q.which:  # in "which film is about a man whose wife returns to him?", "him" is not the old film
@@ -155,18 +157,20 @@ class Searcher:
         again.typed = q.text
         return again
 
-    def _described(self, q: Query, films: list[str], latest: str) -> str:
+    def _described(self, q: Query, films: list[str], latest: str) -> str | None:
         """A follow-up that names something of an earlier film ("when did the remake come out?", "who directed
-        the zombie one?") is about the film of the conversation whose passages have most of its content words;
-        the latest film when none has more than it."""
-        content = content_stems(q)
-        earlier = [k for k in dict.fromkeys(reversed(films)) if k != latest]
-        if not content or not earlier:
+        the battle one?") is about the film of the conversation whose passages have most of its content words
+        (of what it calls the film by, when it says "the … one"); the latest film when none has more than it.
+        None when it calls a film by something no film of the conversation has half of ("the zombie train one"
+        after a film about a prisoner): a film the conversation has not had yet, found by that description."""
+        called = description(q)
+        content = called or content_stems(q)
+        order = list(dict.fromkeys([latest, *reversed(films)]))  # the latest first
+        if not content or (len(order) == 1 and not called):
             return latest
-
-        held = {k: self.mentions.held(content, self.catalog.chunk_ids.get(k, [])) for k in [latest, *earlier]}
-        best = max(earlier, key=held.get)  # the most recent of equals
-        return best if held[best] > held[latest] else latest
+        held = {k: self.mentions.held(content, self.catalog.chunk_ids.get(k, [])) for k in order}
+        best = max(order, key=held.get)  # the most recent of equals
+        return None if called and 2 * held[best] < len(called) else best
 
     def conversation(self, history: list[str]) -> list[Turn]:
         """Each turn of the conversation: the film it named or was answered with, or the names no article has.
