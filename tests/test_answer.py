@@ -19,6 +19,7 @@ def test_fact_kinds_from_question_words():
     assert fact_kind("who stars in it?") == "cast"
     assert fact_kind("who's in the second one") == "cast"
     assert fact_kind("which film is about a robot?") is None
+    assert fact_kind("ok who made it") == "director" and fact_kind("who made the music for Hope?") != "director"
 
 
 def test_facts_come_from_metadata_lines_and_prose():
@@ -29,6 +30,17 @@ def test_facts_come_from_metadata_lines_and_prose():
     prose = "The director of the film, Kim Hak Soon, said his goal was peace."
     c2 = Chunk("b:0", "b.txt", 0, len(prose), prose, "T", "X", None)
     assert [(f.kind, f.value) for f in facts_in(c2)] == [("director", "Kim Hak Soon")]
+
+
+def test_a_release_year_told_by_another_date_is_worked_out_and_says_how():
+    text = "The case was closed in March 2006, two years prior to the release of this movie. Its hero is a nurse."
+    c = Chunk("a:0", "a.txt", 100, 100 + len(text), text, "T", "Blue", None)
+    assert [(f.kind, f.value, text[f.start - 100:f.end - 100]) for f in facts_in(c)] == [
+        ("release", "2008, two years after 2006", text[:text.index(" Its")])]
+    late = "The sequel followed in 2012, a year after the release."
+    assert [f.value for f in facts_in(Chunk("b:0", "b.txt", 0, len(late), late, "T", "X", None))] == ["2011, a year before 2012"]
+    any_year = "Women testified in 2007 about what happened."  # a year is no release
+    assert facts_in(Chunk("c:0", "c.txt", 0, len(any_year), any_year, "T", "X", None)) == []
 
 
 @pytest.fixture()
@@ -136,3 +148,8 @@ def test_a_fact_of_a_described_film_is_that_films_fact_or_a_refusal(shipped_comp
     assert a.abstained and "robot" in a.lead and "John H." not in a.lead, a.lead
     a = shipped_composer.ask("Which film is about a boy who acts like a wild animal and falls for a sick girl?")
     assert a.films[:1] == ["A Werewolf Boy"] and " stars " not in a.lead, a.lead  # "who acts like" asks no cast
+
+
+def test_a_year_in_a_sentence_is_no_release_date(shipped_composer):
+    a = shipped_composer.ask("what year was I Can Speak released?")  # its passages have years, none of its release
+    assert a.abstained and "came out" in a.lead and "I Can Speak" in a.lead, a.lead

@@ -237,6 +237,7 @@ def test_films_cli_lists_every_film(tiny):
      "over quick", {"Alpha Road", "Gamma Sea"}),  # a reason clause ("so it's …") is no topic
     ("films with a runtime between 1 hour 30 minutes and 1 hour 50 minutes", {"Alpha Road", "Gamma Sea"}),
     ("which films came out in 2015? want to have a snow day binge of just that year lol", {"Beta House"}),  # the asker's plan
+    ("which came out in october ish", {"Beta House"}),  # only films come out: "ish" is chatter
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):
     a = tiny.ask(question)
@@ -287,6 +288,8 @@ def test_a_filter_nothing_meets_says_so(tiny):
 
 def test_other_films_by_the_director_of_the_conversations_film(tiny):
     a = tiny.ask("did she make any other film?", ["who directed Alpha Road?"])
+    assert a.films == ["Beta House"] and a.lead.startswith("One other film was directed by Ana Park"), a.lead
+    a = tiny.ask("did she do any other films?", ["who made alpha road?"])  # "she": the director the turn asked for
     assert a.films == ["Beta House"] and a.lead.startswith("One other film was directed by Ana Park"), a.lead
     a = tiny.ask("and who directed the other one?", ["which is longer, Alpha Road or Gamma Sea?", "who directed Alpha Road?"])
     assert a.films[:1] == ["Gamma Sea"] and "other film" not in a.lead, a.lead  # "the other one" is Gamma Sea
@@ -386,6 +389,8 @@ def test_two_films_of_the_conversation_compared(tiny):
     assert not a.abstained and a.films[0] == "Gamma Sea", a.lead  # 110 minutes against 95
     a = tiny.ask("is the first one longer than that?", ["tell me about beta house", "what about alpha road?"])
     assert a.films[0] == "Beta House" and "128" in a.lead, a.lead
+    a = tiny.ask("which one came out first", ["how long is beta house", "and gamma sea?"])  # not all the films'
+    assert a.films == ["Gamma Sea", "Beta House"], a.lead
 
 
 @pytest.mark.parametrize("question", [

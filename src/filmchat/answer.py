@@ -366,7 +366,7 @@ class Composer:
         name = self.searcher.catalog.name(key)
         hits, sentences = [], {}
         parts = [(value, self.cite_facts(r, facts, hits, sentences)) for value, facts in groups]
-        on = "on" if re.search(r"[A-Za-z]+ \d", parts[0][0]) else "in"
+        on = "on" if re.match(r"[A-Za-z]+ \d|\d{1,2} [A-Za-z]", parts[0][0]) else "in"  # "on March 14, 2018", "in 2007 …"
         first = FACT_PHRASE[kind].format(film=f"**{escape_md(name)}**", value=escape_md(parts[0][0]), on=on)
         lead = first + " " + "".join(f"[{n}]" for n in parts[0][1]) + "."
         if len(parts) > 1:

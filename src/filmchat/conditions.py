@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, FilmEntry, Value
+from .facts import fact_kind
 from .question import DESCRIBES, Query, sentences
 from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, words, zipf
 
@@ -110,6 +111,7 @@ SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|mos
 # "any other film", "other movies", "anything else" (not "the other one": an earlier film of the conversation)
 OTHER_WORK = re.compile(r"\b(any|some|what|which) other (films?|movies?|ones|work)\b|\bother (films|movies)\b|\banything else\b")
 CAST_REF = re.compile(r"\b(her|him|she|he|they|them|actor|actors|actress|actresses|cast|star|stars|starring|in it)\b")
+PERSON_REF = re.compile(r"\b(he|she|him|her|his|they|them)\b")
 DIRECTS = re.compile(r"\b(direct\w*|make|makes|made|making)\b")
 COMPARE = re.compile(r"\b(first|earlier|earliest|older|oldest|before|later|latest|newer|newest|more recent|after|last|"
                      r"longer|longest|shorter|shortest)\b")
@@ -132,6 +134,10 @@ THE_TWO = re.compile(r"\b(the two|these two|those two|the 2|both of them|of them
 # a comparative asked of no film ("so which ones longer", "which is older?"): the conversation's last two films
 COMPARATIVE = re.compile(r"^\W*(?:(?:so|ok|okay|and|then|but)\W+)*(?:which|what|who)\b(?!.*\bthan\b).*\b(longer|shorter|older|"
                          r"newer|earlier|later|more recent)\b", re.I)
+# "which one came out first?" with two films in the conversation: those two (a year makes it a filter)
+ONE_OF_TWO = re.compile(r"^\W*(?:(?:so|ok|okay|and|then|but|hmm)\W+)*which one\b(?!.*\b(?:19|20)\d\d\b)", re.I)
+# "which came out in winter?": only films come out
+RELEASED = re.compile(r"^\W*(which|what|wht)\s+(ones?\s+)?(came out|come out|were released|was released|released|premiered)\b")
 OF_THEM = re.compile(r"\b(any|which|all|none|how many|each|either) of (them|these|those|the two)\b")  # the films
 COUNT = re.compile(r"\b(how many|number of)\b|^count\b")
 
@@ -319,7 +325,8 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     lacking = [w for w in unexplained if SLANG_ZIPF <= zipf(w) < CHATTER_ZIPF and not in_articles(w)
                and w.isalpha() and len(w) > 2 and w not in respelled and w not in aside]
     # a runtime is only ever a film's ("anything under 110 min?"); a year may be anything's ("what happened in 1987?")
-    after_films = FILM_NOUN.search(text) or OF_THEM.search(text) or any(c.kind == "duration" for c in conds)
+    after_films = (FILM_NOUN.search(text) or OF_THEM.search(text) or RELEASED.search(text)
+                   or any(c.kind == "duration" for c in conds))
     if unexplained and ((not comparing and (lacking or not after_films)) or (topic and means_a_story(topic))):
         return None  # a topic the articles lack or tell, or chatter in a question that is not after films
     if comparing:
@@ -337,13 +344,15 @@ def parse(question: str, named: list[str], catalog: Catalog, in_articles=lambda 
     return None
 
 
-def by_the_same_people(question: str, film: FilmEntry | None) -> Parsed | None:
+def by_the_same_people(question: str, film: FilmEntry | None, previous: str = "") -> Parsed | None:
     """"did he make any other film?", "what other movie has her in it?" about the conversation's film: the other
-    films its director made, or that someone of its cast is in."""
+    films its director made, or that someone of its cast is in. ``previous``: the question before; after "who
+    made X?", "he" is X's director ("did he do any other movie?")."""
     low = question.lower()
     if not film or not OTHER_WORK.search(low):
         return None
-    if DIRECTS.search(low) and (v := film.value("director")):
+    directed = DIRECTS.search(low) or (fact_kind(previous) == "director" and PERSON_REF.search(low))
+    if directed and (v := film.value("director")):
         name = " ".join(words(v.text))
         return Parsed("filter", [Condition("director", f"were directed by {v.text}", lambda x, n=name: _name_in(n, x.text))],
                       exclude=[film.key])

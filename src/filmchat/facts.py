@@ -44,6 +44,12 @@ def found(pattern: re.Pattern, text: str):
     return pattern.finditer(text) if need is None or need in text else iter(())
 
 
+# a release year told by another dated event ("expired in January 2006, a year prior to the release of this movie")
+RELATIVE_RELEASE = re.compile(r"\b(?:in|on) (?:[A-Z][a-z]+ )?(?:\d{1,2},? )?((?:19|20)\d\d),? (a|an|one|two|three|four|five|\d) "
+                              r"years? (prior to|before|after) the (?:(?:film|movie)['’]s )?(?:release|premiere)\b")
+YEARS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
 def fact_kind(question: str) -> str | None:
     for kind, (pattern, _, _) in FACT_KINDS.items():
         if pattern.search(question):
@@ -89,6 +95,12 @@ def facts_in(chunk: Chunk) -> list[Fact]:
                 if not any(f.kind == kind for f in out):
                     sent = sentence_around(chunk.text, m.start())
                     out.append(Fact(kind, m.group(1), chunk, chunk.start + sent[0], chunk.start + sent[1]))
+    if not any(f.kind == "release" for f in out) and "release" in chunk.text and (m := RELATIVE_RELEASE.search(chunk.text)):
+        n = YEARS.get(m.group(2)) or int(m.group(2))
+        year = int(m.group(1)) + (-n if m.group(3) == "after" else n)
+        sent = sentence_around(chunk.text, m.start())
+        told = f"{m.group(2)} year{'s' if n > 1 else ''} {'before' if m.group(3) == 'after' else 'after'} {m.group(1)}"
+        out.append(Fact("release", f"{year}, {told}", chunk, chunk.start + sent[0], chunk.start + sent[1]))
     return out
 
 

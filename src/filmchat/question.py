@@ -68,6 +68,7 @@ class Query:
     stray: frozenset[str] = frozenset()  # everyday words of titles not used as titles ("hope" in "I hope to …")
     mute: frozenset[str] = frozenset()  # stray words that are a whole title: left out of the dense query too
     typed: str | None = None  # as the user typed it, when it asks what the question before asked ("and Hope?")
+    previous: str = ""  # the conversation's last question, as read ("who made X?": "he" is then X's director)
 
     @property
     def names(self) -> list[str]:

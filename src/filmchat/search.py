@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .catalog import catalog_for
-from .conditions import COMPARATIVE, COMPARE, THE_TWO, TWO_COMPARED, compared_unknown
+from .conditions import COMPARATIVE, COMPARE, ONE_OF_TWO, THE_TWO, TWO_COMPARED, compared_unknown
 from .dedup import stored_or_computed
 from .embedding import Embedder
 from .films import FilmCatalog
@@ -114,7 +114,8 @@ class Searcher:
         if not films:
             return q
         last_two = latest_first[:2]
-        if len(last_two) == 2 and (THE_TWO.search(q.text) or COMPARATIVE.search(q.text)) and COMPARE.search(q.text.lower()):
+        if len(last_two) == 2 and (THE_TWO.search(q.text) or COMPARATIVE.search(q.text) or ONE_OF_TWO.search(q.text)) \
+                and COMPARE.search(q.text.lower()):
             q.compared = last_two[::-1]  # "ok which of the two is shorter", after Harmony and then More than Blue
             return q
         focus = films[-1]  # the film of the most recent turn that had one
@@ -133,6 +134,7 @@ class Searcher:
             focus = self._described(q, [k for t in turns for k in (t.also or (t.film,)) if k], focus)
             if focus is None:  # "ok and the zombie train one", after a film about a prisoner: a new film
                 return q
+        q.previous = turns[-1].asked
         if OTHER.search(q.text) and (q.plural or q.which):
             q.exclude, q.plural = focus, True  # "what other films deal with autism?"
         elif not q.which:  # in "which film is about a man whose wife returns to him?", "him" is not the old film

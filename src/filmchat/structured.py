@@ -63,7 +63,7 @@ def answer_structured(composer, r, note: str = ""):
     q = r.query
     catalog = catalog_for(composer.searcher)
     if q.focus or q.exclude:  # "did he make any other film?" after "who directed X?": X's director's other films
-        parsed = by_the_same_people(q.text, catalog.get(q.focus or q.exclude))
+        parsed = by_the_same_people(q.text, catalog.get(q.focus or q.exclude), q.previous)
         if parsed:
             return _Reply(composer, r, catalog, parsed, note).answer()
     if q.focus or asked(q.text):  # a follow-up about one film; a fact the catalog does not hold ("most awards")
