@@ -37,6 +37,8 @@ def test_a_follow_up_to_a_film_no_article_mentions_stays_on_it(shipped_composer)
     ("who wrote the screenplay for Hope?", "who wrote **Hope**"),
     ("Who directed Taegukgi?", "who directed **Taegukgi**"),
     ("Who plays Aaron Bates in the film My Father?", "**My Father**"),
+    # a remake's facts are not the film's own (Hope's metadata gives a director, but not the remake's)
+    ("who directed the american remake of Hope?", "remake of **Hope**"),
 ])
 def test_a_fact_the_articles_do_not_give_is_named_not_replaced_by_a_neighbouring_fact(shipped_composer, question, says):
     a = shipped_composer.ask(question)

@@ -34,6 +34,8 @@ FACT_PHRASE = {
     "duration": "{film} runs {value}",
     "cast": "{film} stars {value}",
 }
+# a work made from the film named: its facts are not the film's ("the turkish remake of Miracle in Cell No. 7")
+ANOTHER_WORK = re.compile(r"\b(remake|sequel|prequel|spin-?off)s? (of|to)\b", re.I)
 FACT_LABEL = {"director": "Director", "release": "Released", "duration": "Runtime", "cast": "Cast"}
 UNCLEAR = {
     "no film": "Which film do you mean? Name it — e.g. “who directed Hope?” — or first ask which film is about "
@@ -110,12 +112,14 @@ class Composer:
         film = self._film_in_question(r)
         if film and self._is_card(r) and not q.unknown:
             return self._card(r, film, note)
+        # "who wrote …", "did it win …", "where was it filmed?" (not "which film is about a man who wins …")
+        other = asked(q.text) if not (q.plural or (q.which and not film)) else None
+        if other and ANOTHER_WORK.search(q.text):
+            kind = None  # "when did the turkish remake of X come out?" asks of another film than X
         if kind and film and not q.unknown:
             ans = self._fact(r, film, kind, note)
             if ans:
                 return ans
-        # "who wrote …", "did it win …", "where was it filmed?" (not "which film is about a man who wins …")
-        other = asked(q.text) if not (q.plural or (q.which and not film)) else None
         if film and (kind or other) and not q.unknown:
             # no metadata line gives it: a sentence of the film must state it, or the answer says it is not there
             return self._stated(r, film, kind or other.kind, note)
