@@ -289,6 +289,8 @@ def test_a_filter_nothing_meets_says_so(tiny):
 def test_other_films_by_the_director_of_the_conversations_film(tiny):
     a = tiny.ask("did she make any other film?", ["who directed Alpha Road?"])
     assert a.films == ["Beta House"] and a.lead.startswith("One other film was directed by Ana Park"), a.lead
+    a = tiny.ask("what else did she direct?", ["how long is alpha road?"])
+    assert a.films == ["Beta House"], a.lead
     a = tiny.ask("did she do any other films?", ["who made alpha road?"])  # "she": the director the turn asked for
     assert a.films == ["Beta House"] and a.lead.startswith("One other film was directed by Ana Park"), a.lead
     a = tiny.ask("and who directed the other one?", ["which is longer, Alpha Road or Gamma Sea?", "who directed Alpha Road?"])
@@ -390,6 +392,8 @@ def test_two_films_of_the_conversation_compared(tiny):
     a = tiny.ask("is the first one longer than that?", ["tell me about beta house", "what about alpha road?"])
     assert a.films[0] == "Beta House" and "128" in a.lead, a.lead
     a = tiny.ask("which one came out first", ["how long is beta house", "and gamma sea?"])  # not all the films'
+    assert a.films == ["Gamma Sea", "Beta House"], a.lead
+    a = tiny.ask("which came out first", ["tell me about beta house", "and gamma sea?"])
     assert a.films == ["Gamma Sea", "Beta House"], a.lead
 
 

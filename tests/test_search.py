@@ -224,3 +224,12 @@ def test_a_film_the_conversation_named_is_that_film_when_a_sentence_opens_with_i
     assert a.films[:1] == ["A Moment To Remember"] and "Son Ye Jin" in a.lead, a.lead
     a = shipped_composer.ask("which film is about a man who always lies?", ["how long is Always?"])
     assert "Always" not in a.films[:1]  # an everyday word mid-sentence is still a word
+
+
+def test_a_follow_up_asks_of_the_conversations_film_or_topic(shipped_composer):
+    a = shipped_composer.ask("what else did he direct?", ["who directed the attorney?"])  # no director stated
+    assert "cast" not in a.lead and a.films[:1] in ([], ["The Attorney"]), a.lead
+    a = shipped_composer.ask("who wrote the novel it's based on?", ["what's be with you about?"])
+    assert not a.abstained and "Takuji Ichikawa" in a.lead, a.lead  # "based on a novel by …" says who wrote it
+    a = shipped_composer.ask("are there any other films about that?", ["which one is about comfort women"])
+    assert {"I Can Speak", "Spirits’ Homecoming"} <= set(a.films), a.lead  # "that": what the turn before asked

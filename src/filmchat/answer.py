@@ -13,7 +13,7 @@ import re
 from .chunking import Chunk, sentence_spans
 from .facts import FACT_KINDS, Fact, fact_kind, facts_in, merge_values
 from .grounding import MISSING, asked, states
-from .mentions import has_name
+from .mentions import has_name, terms
 from .question import DESCRIBES, content_stems, described_fact
 from .ranking import Hit
 from .render import Answer, Citation, Section, escape_md, listing
@@ -303,8 +303,8 @@ class Composer:
         if r.films:
             seen = set()
             for h in r.films[0].hits[:3]:
-                seen |= set(words(h.chunk.text))
-            lacking = [w for w in asked_words if w not in seen]
+                seen |= terms(h.chunk.text)  # as written or by stem ("women" is in "women’s prison")
+            lacking = [w for w in asked_words if not terms(w) & seen]
             if lacking:
                 return (f"The closest match, **{escape_md(r.films[0].name)}** [1], says nothing of {listing(lacking)}; "
                         "the closest passages are below.")

@@ -109,7 +109,8 @@ ACTOR = [re.compile(r"\b(?:star\w*|act\w*|cast|featuring)" + SURNAME),
 SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|most recent(?:ly)?|(?:came out|released) "
                          r"(?:first|last))\b")
 # "any other film", "other movies", "anything else" (not "the other one": an earlier film of the conversation)
-OTHER_WORK = re.compile(r"\b(any|some|what|which) other (films?|movies?|ones|work)\b|\bother (films|movies)\b|\banything else\b")
+OTHER_WORK = re.compile(r"\b(any|some|what|which) other (films?|movies?|ones|work)\b|\bother (films|movies)\b"
+                        r"|\b(anything|what) else\b")  # "what else did he direct?"
 CAST_REF = re.compile(r"\b(her|him|she|he|they|them|actor|actors|actress|actresses|cast|star|stars|starring|in it)\b")
 PERSON_REF = re.compile(r"\b(he|she|him|her|his|they|them)\b")
 DIRECTS = re.compile(r"\b(direct\w*|make|makes|made|making)\b")
@@ -135,7 +136,8 @@ THE_TWO = re.compile(r"\b(the two|these two|those two|the 2|both of them|of them
 COMPARATIVE = re.compile(r"^\W*(?:(?:so|ok|okay|and|then|but)\W+)*(?:which|what|who)\b(?!.*\bthan\b).*\b(longer|shorter|older|"
                          r"newer|earlier|later|more recent)\b", re.I)
 # "which one came out first?" with two films in the conversation: those two (a year makes it a filter)
-ONE_OF_TWO = re.compile(r"^\W*(?:(?:so|ok|okay|and|then|but|hmm)\W+)*which one\b(?!.*\b(?:19|20)\d\d\b)", re.I)
+ONE_OF_TWO = re.compile(r"^\W*(?:(?:so|ok|okay|and|then|but|hmm)\W+)*which(?: one)?\s+(?:one\b|is|was|came|comes|come|runs|"
+                        r"ran|released|premiered|did)\b(?!.*\b(?:19|20)\d\d\b)", re.I)  # "which came out first?" (not "which film …")
 # "which came out in winter?": only films come out
 RELEASED = re.compile(r"^\W*(which|what|wht)\s+(ones?\s+)?(came out|come out|were released|was released|released|premiered)\b")
 OF_THEM = re.compile(r"\b(any|which|all|none|how many|each|either) of (them|these|those|the two)\b")  # the films
@@ -352,7 +354,9 @@ def by_the_same_people(question: str, film: FilmEntry | None, previous: str = ""
     if not film or not OTHER_WORK.search(low):
         return None
     directed = DIRECTS.search(low) or (fact_kind(previous) == "director" and PERSON_REF.search(low))
-    if directed and (v := film.value("director")):
+    if directed:  # no director stated: not a question about its cast either
+        if not (v := film.value("director")):
+            return None
         name = " ".join(words(v.text))
         return Parsed("filter", [Condition("director", f"were directed by {v.text}", lambda x, n=name: _name_in(n, x.text))],
                       exclude=[film.key])

@@ -106,6 +106,10 @@ class Searcher:
             return q
         if q.titles:  # the film is named: the conversation matters only to "what about Hope?"
             return (self._again(q, turns[-1], None) if says_nothing(q) else None) or q
+        if q.plural and REFERS_BACK.search(q.text) and not [w for w in content_stems(q) if not OTHER.fullmatch(w)]:
+            previous = read_question(turns[-1].asked, self.catalog, self.mentions, self.settings.max_question_chars)
+            if not previous.titles:  # "any other films about that?" after "which one is about comfort women"
+                q.search_text = q.spelled = previous.spelled
         films = [t.film for t in turns if t.film]
         if turns and turns[-1].film is None and NEEDS_FILM.search(q.text) and not q.which:
             q.unknown = list(turns[-1].unknown)  # "who directed it?" after a film no article mentions
