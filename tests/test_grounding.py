@@ -39,6 +39,8 @@ def test_a_follow_up_to_a_film_no_article_mentions_stays_on_it(shipped_composer)
     ("Who plays Aaron Bates in the film My Father?", "**My Father**"),
     # a remake's facts are not the film's own (Hope's metadata gives a director, but not the remake's)
     ("who directed the american remake of Hope?", "remake of **Hope**"),
+    # a yes/no question about a true story is not answered by any sentence of the film
+    ("is Train to Busan based on a true story?", "whether **Train To Busan** is based on a true story"),
 ])
 def test_a_fact_the_articles_do_not_give_is_named_not_replaced_by_a_neighbouring_fact(shipped_composer, question, says):
     a = shipped_composer.ask(question)
@@ -145,3 +147,12 @@ def test_a_release_from_prison_is_not_a_release_date(shipped_composer):
 def test_a_list_of_films_by_a_fact_no_passage_states_lists_none(shipped_composer):
     a = shipped_composer.ask("which of these movies are rated 18+? my little cousin is staying over")
     assert a.abstained and a.films == [] and "age rating" in a.lead, a.lead
+
+
+def test_a_true_story_the_catalog_knows_is_answered_from_it(shipped_composer):
+    a = shipped_composer.ask("is northern limit line a true story?")  # only its article's list says so
+    assert not a.abstained and "listed among films based on true stories" in a.lead, a.lead
+    a = shipped_composer.ask("what about silenced, is that one real too", ["is hope based on a true story?"])
+    assert a.films == ["Silenced"] and "actually happened" in a.lead, a.lead
+    a = shipped_composer.ask("in the real case behind Voice of a Murderer how much ransom did the kidnapper ask for")
+    assert "70 million" in a.lead, a.lead  # a question about the case, not whether there is one

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .catalog import catalog_for
 from .chunking import Chunk, sentence_spans
 from .facts import FACT_KINDS, Fact, fact_kind, facts_in, merge_values
 from .grounding import MISSING, asked, states
@@ -116,6 +117,10 @@ class Composer:
         other = asked(q.text) if not (q.plural or (q.which and not film)) else None
         if other and ANOTHER_WORK.search(q.text):
             kind = None  # "when did the turkish remake of X come out?" asks of another film than X
+        if film and other and other.kind == "true story" and not q.unknown:
+            ans = self._true_story(r, film, note)  # the catalog's value: a sentence, or the list it is on
+            if ans:
+                return ans
         if kind and film and not q.unknown:
             ans = self._fact(r, film, kind, note)
             if ans:
@@ -379,6 +384,20 @@ class Composer:
         film_hits = [h for h in r.hits if h.film_key == key]
         return self._finish(r, lead, [name] + [n for n in self._ranked_names(r) if n != name],
                             self._order(hits, film_hits), note=note, sentences=sentences)
+
+    def _true_story(self, r: SearchResult, key: str, note: str) -> Answer | None:
+        """"Is Northern Limit Line a true story?": what the catalog holds for it, cited ("is listed among films
+        based on true stories" when only its article's list says so), or None when nothing says it is."""
+        entry = catalog_for(self.searcher).get(key)
+        value = entry.value("true_story") if entry else None
+        if value is None:
+            return None
+        name = self.searcher.catalog.name(key)
+        hits, sentences = [], {}
+        nums = self.cite_facts(r, value.facts, hits, sentences)
+        lead = f"**{escape_md(name)}** is {escape_md(value.text)} " + "".join(f"[{n}]" for n in nums) + "."
+        film_hits = [h for h in r.hits if h.film_key == key]
+        return self._finish(r, lead, [name], self._order(hits, film_hits), note=note, sentences=sentences)
 
     def _films_with_fact(self, r: SearchResult, note: str) -> Answer | None:
         """"Which films came out in 2013?", "Which films star Son Ye-Jin?": films whose stated facts match."""

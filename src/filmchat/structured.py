@@ -66,7 +66,8 @@ def answer_structured(composer, r, note: str = ""):
         parsed = by_the_same_people(q.text, catalog.get(q.focus or q.exclude), q.previous)
         if parsed:
             return _Reply(composer, r, catalog, parsed, note).answer()
-    if q.focus or asked(q.text):  # a follow-up about one film; a fact the catalog does not hold ("most awards")
+    fact = asked(q.text)
+    if q.focus or (fact and fact.kind != "true story"):  # a follow-up about one film; a fact the catalog lacks ("most awards")
         return None
     searcher = composer.searcher
     known, story = (lambda w: searcher.mentions.mentioned((w,))), searcher.means_a_story
