@@ -41,6 +41,9 @@ def test_a_follow_up_to_a_film_no_article_mentions_stays_on_it(shipped_composer)
     ("who directed the american remake of Hope?", "remake of **Hope**"),
     # a yes/no question about a true story is not answered by any sentence of the film
     ("is Train to Busan based on a true story?", "whether **Train To Busan** is based on a true story"),
+    ("is Train to Busan dubbed in english?", "what language **Train To Busan** is in"),
+    # a part of the film: its cast list does not say who plays it, so the answer says so and gives the list
+    ("who played the daughter in Miracle in Cell No. 7?", "who plays the daughter in **Miracle in Cell No. 7**; they give its cast"),
 ])
 def test_a_fact_the_articles_do_not_give_is_named_not_replaced_by_a_neighbouring_fact(shipped_composer, question, says):
     a = shipped_composer.ask(question)
@@ -156,3 +159,8 @@ def test_a_true_story_the_catalog_knows_is_answered_from_it(shipped_composer):
     assert a.films == ["Silenced"] and "actually happened" in a.lead, a.lead
     a = shipped_composer.ask("in the real case behind Voice of a Murderer how much ransom did the kidnapper ask for")
     assert "70 million" in a.lead, a.lead  # a question about the case, not whether there is one
+
+
+def test_who_plays_a_part_is_answered_by_the_sentence_that_names_the_actor_beside_it(shipped_composer):
+    a = shipped_composer.ask("who plays the grandma in I Can Speak?")  # "Na Ok Boon (Na Moon Hee), … elderly woman"
+    assert not a.abstained and "Na Moon Hee" in a.lead, a.lead

@@ -12,7 +12,7 @@ import re
 
 from .catalog import catalog_for
 from .chunking import Chunk, sentence_spans
-from .facts import FACT_KINDS, Fact, fact_kind, facts_in, merge_values
+from .facts import CATALOG_KINDS, FACT_KINDS, Fact, fact_kind, facts_in, merge_values
 from .grounding import MISSING, asked, states
 from .mentions import has_name, terms
 from .question import DESCRIBES, content_stems, described_fact
@@ -37,6 +37,10 @@ FACT_PHRASE = {
 }
 # a work made from the film named: its facts are not the film's ("the turkish remake of Miracle in Cell No. 7")
 ANOTHER_WORK = re.compile(r"\b(remake|sequel|prequel|spin-?off)s? (of|to)\b", re.I)
+CAST_PROSE = CATALOG_KINDS["cast"][1]  # "Na Ok Boon (Na Moon Hee)", "played by Lee Je Hoon": who plays whom
+# "who plays the daughter in X?": a part of the film, not its whole cast
+ROLE = re.compile(r"\bwho (?:plays|played|is playing|was playing|portrays|portrayed|acts as|acted as) (?:the|his|her|their) "
+                  r"([a-z]+(?: [a-z]+)?)\b(?= in\b| of\b|\W*$)", re.I)
 FACT_LABEL = {"director": "Director", "release": "Released", "duration": "Runtime", "cast": "Cast"}
 UNCLEAR = {
     "no film": "Which film do you mean? Name it — e.g. “who directed Hope?” — or first ask which film is about "
@@ -121,6 +125,9 @@ class Composer:
             ans = self._true_story(r, film, note)  # the catalog's value: a sentence, or the list it is on
             if ans:
                 return ans
+        role = ROLE.search(q.text) if kind == "cast" and film and not q.unknown else None
+        if role:  # "who played the daughter in X?": a sentence that names who plays her, not X's cast list
+            return self._role(r, film, role.group(1), note)
         if kind and film and not q.unknown:
             ans = self._fact(r, film, kind, note)
             if ans:
@@ -384,6 +391,31 @@ class Composer:
         film_hits = [h for h in r.hits if h.film_key == key]
         return self._finish(r, lead, [name] + [n for n in self._ranked_names(r) if n != name],
                             self._order(hits, film_hits), note=note, sentences=sentences)
+
+    def _role(self, r: SearchResult, key: str, role: str, note: str) -> Answer:
+        """Who plays one part of a film: a sentence of the film that names an actor beside that part ("Na Ok Boon
+        (Na Moon Hee)" for "who plays the grandma?"), else what the articles do give, the cast, and that they
+        don't say who plays it."""
+        chunks = self.searcher.index.chunks
+        hits = [self._hit_for(r, chunks[i], r.films[0].score if r.films else 1.0)
+                for i in self.searcher.catalog.chunk_ids.get(key, []) if self.searcher.duplicate_of[i] == i]
+        found = self.searcher.best_sentence(r.query, hits, accept=lambda s: any(p.search(s) for p in CAST_PROSE))
+        name = escape_md(self.searcher.catalog.name(key))
+        if found:
+            lead_hit, span = found
+            quote = escape_md(lead_hit.chunk.text[span[0]:span[1]].strip())
+            rest = [h for h in r.hits if h.film_key == key]
+            return self._finish(r, f"**{name}** — “{quote}” [1]", [self.searcher.catalog.name(key)],
+                                self._order([lead_hit], rest), note=note, sentences={lead_hit.index: span})
+        cited, sentences = [], {}
+        entry = catalog_for(self.searcher).get(key)
+        cast = entry.value("cast") if entry else None
+        lead = f"The articles don't say who plays the {escape_md(role)} in **{name}**"
+        if cast:
+            nums = self.cite_facts(r, cast.facts, cited, sentences)
+            lead += f"; they give its cast: {escape_md(cast.text)} " + "".join(f"[{n}]" for n in nums)
+        lead += "."
+        return self._finish(r, lead, [], cited, abstained=True, note=note, sentences=sentences)
 
     def _true_story(self, r: SearchResult, key: str, note: str) -> Answer | None:
         """"Is Northern Limit Line a true story?": what the catalog holds for it, cited ("is listed among films
