@@ -237,6 +237,8 @@ def test_films_cli_lists_every_film(tiny):
      "over quick", {"Alpha Road", "Gamma Sea"}),  # a reason clause ("so it's …") is no topic
     ("films with a runtime between 1 hour 30 minutes and 1 hour 50 minutes", {"Alpha Road", "Gamma Sea"}),
     ("which films came out in 2015? want to have a snow day binge of just that year lol", {"Beta House"}),  # the asker's plan
+    ("which films star yoon seo besides beta house?", set()),  # the film named after "besides" is left out
+    ("any films with lee do-hyun besides Alpha Road?", {"Beta House"}),
     ("which came out in october ish", {"Beta House"}),  # only films come out: "ish" is chatter
 ])
 def test_filters_give_the_exact_set_each_film_cited(tiny, question, films):

@@ -164,3 +164,26 @@ def test_a_true_story_the_catalog_knows_is_answered_from_it(shipped_composer):
 def test_who_plays_a_part_is_answered_by_the_sentence_that_names_the_actor_beside_it(shipped_composer):
     a = shipped_composer.ask("who plays the grandma in I Can Speak?")  # "Na Ok Boon (Na Moon Hee), … elderly woman"
     assert not a.abstained and "Na Moon Hee" in a.lead, a.lead
+
+
+@pytest.mark.parametrize("question, name", [
+    ("did park chan wook direct any of these?", "park chan wook"),  # a person typed in lower case
+    ("what movies has lee min ho been in?", "lee min ho"),
+    ("who is kim ji-young", "kim ji young"),
+])
+def test_a_person_no_article_names_is_refused_by_name_however_typed(shipped_composer, question, name):
+    a = shipped_composer.ask(question)
+    assert a.abstained and f"*{name}*" in a.lead and a.films == [], a.lead
+
+
+@pytest.mark.parametrize("question", [
+    "is song kang ho in the attorney?", "what else has son ye-jin been in?", "his son dies at the end, which film is that?",
+])
+def test_a_person_the_articles_name_or_an_everyday_phrase_is_not_refused(shipped_composer, question):
+    a = shipped_composer.ask(question)
+    assert "don't mention" not in a.lead, a.lead
+
+
+def test_a_prize_asked_of_a_film_is_not_answered_by_its_cast(shipped_composer):
+    a = shipped_composer.ask("who won best actor at the blue dragon awards for miracle in cell no. 7?")
+    assert a.abstained and "award" in a.lead and "Park Shin-Hye" not in a.lead, a.lead

@@ -119,8 +119,8 @@ class Composer:
             return self._card(r, film, note)
         # "who wrote …", "did it win …", "where was it filmed?" (not "which film is about a man who wins …")
         other = asked(q.text) if not (q.plural or (q.which and not film)) else None
-        if other and ANOTHER_WORK.search(q.text):
-            kind = None  # "when did the turkish remake of X come out?" asks of another film than X
+        if other and (ANOTHER_WORK.search(q.text) or other.kind == "awards"):
+            kind = None  # "when did the turkish remake of X come out?" asks of another film; "who won best actor …" of a prize
         if film and other and other.kind == "true story" and not q.unknown:
             ans = self._true_story(r, film, note)  # the catalog's value: a sentence, or the list it is on
             if ans:

@@ -25,7 +25,7 @@ import numpy as np
 from .chunking import Chunk
 from .facts import Fact, catalog_facts_in, merge_values, sentence_around
 from .films import FilmCatalog
-from .text import MONTH_NAMES, words
+from .text import MONTH_NAMES, QUESTION_WORDS, words, zipf
 
 KINDS = ("release", "duration", "director", "cast", "true_story", "country")
 LABELS = {"release": "Released", "duration": "Runtime", "director": "Director", "cast": "Cast",
@@ -112,6 +112,11 @@ class Catalog:
                         if len(name := tuple(words(part))) >= 2:
                             out.setdefault("".join(name), (name, set()))[1].add(kind)
         return out
+
+    @functools.cached_property
+    def surnames(self) -> frozenset[str]:
+        """How the catalog's people's names start ("park", "lee"), but not words a question is made of ("so")."""
+        return frozenset(n[0] for n, _ in self.people.values() if n[0] not in QUESTION_WORDS and zipf(n[0]) < 6)
 
     @functools.cached_property
     def _sounds(self) -> dict[str, str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .catalog import Catalog, FilmEntry, Value
 from .facts import fact_kind
 from .question import DESCRIBES, Query, sentences
-from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, words, zipf
+from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, word_tokens, words, zipf
 
 # how months are shortened when typed ("sept–nov"), each to its month's number
 MONTH_SHORT = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
@@ -59,6 +59,8 @@ COMPARING = QUESTION_WORDS | set("than vs versus came come out released release 
                                  "older before later newer after last more recent one".split())
 ALTERNATIVE = r"\b(than|or|vs|versus|before|after)\b"  # what sets two films side by side
 CLAUSE_END = re.compile(r"\s[-–—]\s|[,;:?!]")
+# a given name typed in lower case is a rare word ("chan" 4.0, "min" 4.4; not "young" 5.4, "plays" 4.8, "dies")
+GIVEN_NAME_ZIPF = 4.5
 MAX_COMPARED = 3  # more films named than this, and "the oldest" among them ranks a list rather than compares
 MAX_TITLE_WORDS = 6  # the longest run of words read as a film's title the articles lack (the shipped titles: 1-5)
 # words that are never part of a person's name in a question ("did the director of Hope direct")
@@ -396,6 +398,34 @@ def compared_unknown(q: Query, films, mentioned) -> str | None:
     if len(run) > MAX_TITLE_WORDS or mentioned(run) or all(mentioned((w,)) for w in run if w not in CONNECTORS):
         return None  # the articles have it, or have each of its words ("the prisoner story": a film described)
     return " ".join(run)
+
+
+def unknown_person(text: str, catalog: Catalog, mentioned) -> str | None:
+    """A person typed in lower case that no article names ("did park chan wook direct any of these?", "who is kim
+    ji-young"): a surname the catalog's people have, then one or two given names, rare words of which one at least
+    is hyphen-joined, not an English word, or a given name the catalog has; not found as written (``mentioned``)
+    nor as a catalog person romanised another way. Capitalised names are read elsewhere."""
+    from .mentions import is_english  # a dictionary look-up, loaded on first use
+
+    toks = word_tokens(text)
+    given_parts = {w for name, _ in catalog.people.values() for w in name[1:]}
+    for i, (low, raw, _, end) in enumerate(toks):
+        if raw[:1].isupper() or low not in catalog.surnames:
+            continue
+        run, at = [low], end
+        for low2, raw2, start2, end2 in toks[i + 1:i + 3]:
+            joined = text[at:start2] == "-"  # "ji-young": one name, however common its parts
+            if not (raw2.isalpha() and raw2.islower() and (zipf(low2) < GIVEN_NAME_ZIPF or joined)
+                    and low2 not in QUESTION_WORDS and text[at:start2] in (" ", "-")):
+                break
+            run.append(low2)
+            at = end2
+        hyphened = "-" in text[toks[i][2]:at]
+        if len(run) < 2 or not (hyphened or any(not is_english(w) or w in given_parts for w in run[1:])):
+            continue
+        if not mentioned(tuple(run)) and not catalog.person("".join(run)):
+            return " ".join(run)
+    return None
 
 
 def _person(rest: str, text: str, catalog: Catalog, take, respelled: dict[str, str]) -> list[Condition]:

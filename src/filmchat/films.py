@@ -31,7 +31,8 @@ ABOUT_WHAT = re.compile(r"(?:(?:ok|okay|so|and|but|then) )*(?:whats|what is|what
 OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  # alternatives, not "X and Y"
 APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", re.I)  # a title, then what it is
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")
-TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen"}
+TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen",
+              "besides", "except", "excluding"}  # "which films came out in 2013 except hope"
 # Words that may surround a title in a question that asks only about that film: "tell me about hope",
 # "hope?", "who directed hope?", "how long is always" (but not "I hope to find a film about a boxer").
 BARE_TITLE_WORDS = QUESTION_WORDS | set(

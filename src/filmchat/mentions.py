@@ -144,6 +144,11 @@ def _dictionary():
     return SpellChecker()
 
 
+def is_english(word: str) -> bool:
+    """Whether a word is in an English dictionary (pyspellchecker's), rare ones too ("kimchi", "handmaiden")."""
+    return _english(word)
+
+
 def _english(word: str) -> bool:
     """Whether a word is in an English dictionary (pyspellchecker's), rare ones too ("kimchi", "handmaiden")."""
     return word in _dictionary()

@@ -56,6 +56,9 @@ def article_named(text: str, searcher) -> tuple[str, list[str], frozenset[int]] 
     return best if share >= ARTICLE_SHARE else None
 
 
+# the films a question leaves out ("which film stars gong yoo besides train to busan?")
+BESIDES = re.compile(r"\b(besides|except|excluding|other than|apart from|aside from|not counting)$")
+
 # ---------------------------------------------------------------- answering
 
 def answer_structured(composer, r, note: str = ""):
@@ -72,14 +75,16 @@ def answer_structured(composer, r, note: str = ""):
     searcher = composer.searcher
     known, story = (lambda w: searcher.mentions.mentioned((w,))), searcher.means_a_story
     # in the order the question names them; or two films of the conversation it compares ("that or the first one")
-    named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0])] or list(q.compared)
+    ws = words(q.text)
+    besides = [t for t in q.titles if BESIDES.search(" ".join(ws[max(0, t.span[0] - 2):t.span[0]]))]  # "besides Hope"
+    named = [t.key for t in sorted(q.titles, key=lambda t: t.span[0]) if t not in besides] or list(q.compared)
     text = EARLIER.sub(" ", q.spelled) if q.compared else q.spelled  # typos read as the words they stand for ("octobr")
     typos = {read: typed for read, typed in zip(words(q.spelled), words(q.text)) if read != typed}  # "smith": "smth"
     titled = lambda titles: frozenset(i for t in titles for i in range(*t.span))
     listing, within = frozenset(), None
     if not named and (article := article_named(text, searcher)):  # "on the '10 touching …' list, which is the oldest?"
         within, named, listing = article
-    parsed = parse(text, named, catalog, known, story, typos, titled(q.titles) | listing)
+    parsed = parse(text, named, catalog, known, story, typos, titled(q.titles) | listing | set(_besides_words(ws, besides)))
     if parsed is not None and within:
         parsed.within = within
     if parsed is None and len(named) < 2 and COMPARE.search(q.text.lower()):
@@ -92,7 +97,14 @@ def answer_structured(composer, r, note: str = ""):
         return None
     if q.exclude:  # "what other films came out in 2013?": not the conversation's film
         parsed.exclude = [q.exclude]
+    parsed.exclude += [t.key for t in besides]  # "which film stars gong yoo besides train to busan?"
     return _Reply(composer, r, catalog, parsed, note).answer()
+
+
+def _besides_words(ws: list[str], besides) -> list[int]:
+    """The positions of "besides" / "other than" before the titles left out (not a topic of the question)."""
+    return [i for t in besides for i in range(max(0, t.span[0] - 2), t.span[0]) if BESIDES.search(ws[i])
+            or ws[i] in ("other", "than", "apart", "from", "aside")]
 
 
 def _singular(what: str) -> str:
