@@ -194,10 +194,12 @@ def dense_text(q: Query) -> str:
     return " ".join(text.split()) or q.search_text
 
 
-def lexical_query(text: str, stray: frozenset[str] = frozenset()) -> str:
+def lexical_query(text: str, mute: frozenset[str] = frozenset()) -> str:
     """The question without its question words, so BM25 matches content, not "which film is", and without
-    everyday words that are also titles when they are not used as one ("I hope to find …")."""
-    return " ".join(w for w in words(text) if w not in QUESTION_WORDS and w not in stray) or text
+    everyday words that are whole titles when they are not used as one ("I hope to find …": *Hope*'s passages
+    repeat its name). A word of a longer title stays ("a dad in prison" is content, though *My Father* has it:
+    measured on 613 questions, +5 right or rightly declined, against leaving out every word of a title)."""
+    return " ".join(w for w in words(text) if w not in QUESTION_WORDS and w not in mute) or text
 
 
 @functools.cache

@@ -214,7 +214,7 @@ class Searcher:
         q = self.understand(question, history)
         n = len(self.index)
         dense, units = self.dense_scores(q)
-        lexical = self.index.lexical_scores(lexical_query(formal(q.search_text), q.stray))
+        lexical = self.index.lexical_scores(lexical_query(formal(q.search_text), q.mute))
         fused = fuse(dense, lexical, self.settings.fusion)
         intro, vouched = None, set()
         if q.plural and not q.exclude and n:
