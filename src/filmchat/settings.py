@@ -42,7 +42,7 @@ class Settings:
     max_question_chars: int = 2000
     # Below this best-sentence cosine a film that the question does not name is taken not to answer it
     # (fitted by `filmchat eval --cv 5` over every question set; README "Answer quality").
-    abstain_threshold: float = 0.39
+    abstain_threshold: float = 0.35
     # A question about a named film is answered when, without the film's name, it is this close to one of
     # the film's sentences (or its passages hold its content words); fitted the same way.
     anchored_threshold: float = 0.27
