@@ -395,6 +395,7 @@ def test_two_films_of_the_conversation_compared(tiny):
     assert a.films[0] == "Beta House" and "128" in a.lead, a.lead
     a = tiny.ask("which one came out first", ["how long is beta house", "and gamma sea?"])  # not all the films'
     assert a.films == ["Gamma Sea", "Beta House"], a.lead
+    assert tiny.ask("beta house or gamma sea, which came out 1st").films[0] == "Gamma Sea"  # "1st" is "first"
     a = tiny.ask("which came out first", ["tell me about beta house", "and gamma sea?"])
     assert a.films == ["Gamma Sea", "Beta House"], a.lead
 

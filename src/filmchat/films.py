@@ -26,7 +26,7 @@ NEAR_REMEMBERED = 50_000  # question words whose near title words are kept (a fu
 LIST_GAP = re.compile(r"\s*(?:[,;/&]|\bor\b|\band\b|\bvs\b\.?|\bversus\b)\s*(?:\bor\b|\band\b)?\s*", re.I)
 # the words before a title that switch the conversation to it ("what about hello ghost", "ok and silenced?"),
 # and the question that asks what a film is about ("what's hope about?")
-SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh) )*(?:what about|how about|what of|and)")
+SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh|now) )*(?:what about|how about|what of|and|now)")  # "ok now hello ghost"
 ABOUT_WHAT = re.compile(r"(?:(?:ok|okay|so|and|but|then) )*(?:whats|what is|what was)")
 OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  # alternatives, not "X and Y"
 APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", re.I)  # a title, then what it is
@@ -39,7 +39,7 @@ BARE_TITLE_WORDS = QUESTION_WORDS | set(
     "tell about info information describe summarize summarise details know plot synopsis directed direct director "
     "directors release released come came out premiere premiered long runtime running time length minutes cast star "
     "stars starring starred plays played actor actors actress year date whats hows whos whens "
-    "true based real "  # "is marathon also a true story?", "what's the runtime on hope"
+    "true based real right really actually "  # "is marathon also a true story?", "what's the runtime on hope"
     "ok okay so and then but hmm um hey also well".split())  # "ok how long is harmony"
 
 

@@ -24,13 +24,14 @@ from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, bm25_tokens, capitali
 MANY = re.compile(r"^\W*(?:[a-z]+\s+){0,2}(films|movies)\b|\b(films|movies)\s+(about|where|with|that|set|in which|featuring)\b", re.I)
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
-                   r"|\bthe one (with|about|where|that|who|in which)\b"
+                   r"|\bthe one (with|about|where|that|who|in which)\b|\b(is there|any) (one|a film|a movie)s? (with|about|where|that|in which)\b"
                    r"|\b(what('?s| is| was) (it|that|this)( film| movie)? called|which one (is|was) it|what('?s| is| was) (its|the) (name|title))\b", re.I)
 # "the first one", "the other film": an earlier film of the conversation than the latest
 EARLIER = re.compile(r"\b(the )?(first|second|third|earlier|previous|other|former) (one|film|movie)\b"
                      r"|\bthe (one|film|movie) (before)\b", re.I)
 # "the zombie train one", "that remake of a japanese film": a film the question points at by what it is about
-DESCRIBED = re.compile(r"\b(?:the|that|this)\s+((?:[\w'’-]+\s+){1,5}?)(?:one|film|movie)\b", re.I)
+DESCRIBED = re.compile(r"\b(?:the|that|this)\s+((?:(?!(?:the|that|this|these|those|in|is|was)\b)"
+                       r"[\w'’-]+\s+){1,5}?)(?:one|film|movie)\b", re.I)  # not "the main guy called in that one"
 NOT_DESCRIBING = frozenset("first second third earlier previous other former last latest same whole new next sad "
                            "korean".split()) | BARE_TITLE_WORDS  # "that last one", "the director of the film"
 ORDINALS = {"first": 0, "second": 1, "third": 2}  # "the second one": the second film the conversation named
@@ -46,7 +47,7 @@ OTHER = re.compile(r"\b(other|else|another|similar|also)\b", re.I)
 # a question that describes a film's story ("the one where …", "a film about …")
 DESCRIBES = re.compile(phrases()["cues"]["describes"], re.I)
 # "who directed it?" needs a film: named, or the conversation's
-NEEDS_FILM = re.compile(r"\b(it|its|it's|(this|that) (film|movie|show|drama))\b", re.I)
+NEEDS_FILM = re.compile(r"\b(it|its|it's|(this|that) (film|movie|show|drama|one))\b", re.I)
 
 
 @dataclass
@@ -110,12 +111,17 @@ def read_question(question: str, catalog: FilmCatalog, mentions: Mentions, limit
     return q
 
 
+ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third"}  # "which came out 1st"
+
+
 def respelled(text: str, mentions: Mentions) -> str:
     """The question with each lower-case word that looks like a typo replaced by the article word it stands for
-    (names, written capitalised, are left as typed: a name no article has must be refused by name)."""
+    (names, written capitalised, are left as typed: a name no article has must be refused by name), and "1st"
+    read as "first"."""
     out, at = [], 0
     for low, raw, start, end in word_tokens(text):
-        if raw[:1].islower() and (fixed := mentions.spelled(low)) != low:
+        fixed = ORDINAL_WORDS.get(low) or (mentions.spelled(low) if raw[:1].islower() else low)
+        if fixed != low:
             out += [text[at:start], fixed]
             at = end
     return "".join(out) + text[at:] if out else text

@@ -178,8 +178,8 @@ class Searcher:
         called = description(q)
         content = called or content_stems(q)
         order = list(dict.fromkeys([latest, *reversed(films)]))  # the latest first
-        if not content or (len(order) == 1 and not called):
-            return latest
+        if not content or (len(order) == 1 and not called) or (not called and NEEDS_FILM.search(q.text)):
+            return latest  # "what's the main guy called in that one": "that one" is the latest, whatever it asks
         held = {k: self.mentions.held(content, self.catalog.chunk_ids.get(k, [])) for k in order}
         best = max(order, key=held.get)  # the most recent of equals
         return None if called and 2 * held[best] < len(called) else best

@@ -87,7 +87,7 @@ def answer_structured(composer, r, note: str = ""):
     parsed = parse(text, named, catalog, known, story, typos, titled(q.titles) | listing | set(_besides_words(ws, besides)))
     if parsed is not None and within:
         parsed.within = within
-    if parsed is None and len(named) < 2 and COMPARE.search(q.text.lower()):
+    if parsed is None and len(named) < 2 and COMPARE.search(q.spelled.lower()):
         # "marathon or daisy, which one is older": two or more titles compared are titles, however they are typed
         matched = sorted(searcher.catalog.match(q.text, loose=True), key=lambda t: t.span[0])
         loose = [t.key for t in matched]
