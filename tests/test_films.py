@@ -58,6 +58,7 @@ def test_no_title_no_match():
     ("whats hope about? heard its rough", "Hope"),  # what follows in another sentence is not the question's
     ("what's the runtime on always", "Always"), ("is hope also a true story?", "Hope"),  # nothing else to be about
     ("hope is based on a true story right?", "Hope"), ("ok now always", "Always"),
+    ("hope whats the main guy's name", "Hope"), ("always cast?", "Always"),  # the title, then what is asked
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]

@@ -178,6 +178,7 @@ def test_a_person_no_article_names_is_refused_by_name_however_typed(shipped_comp
 
 @pytest.mark.parametrize("question", [
     "is song kang ho in the attorney?", "what else has son ye-jin been in?", "his son dies at the end, which film is that?",
+    "whats gong yoo's character do for a living in train to busan",  # a possessive is the name's
 ])
 def test_a_person_the_articles_name_or_an_everyday_phrase_is_not_refused(shipped_composer, question):
     a = shipped_composer.ask(question)

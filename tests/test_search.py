@@ -209,6 +209,7 @@ def test_the_one_before_follows_a_conversation_that_opened_with_whos(shipped_com
     # what a turn calls a film by, not the fact it asks ("director" is in every film's passages)
     # "that one" is the latest film, whatever the question asks of it; "ok now X" switches to X
     ("who stars in that one", ["how long is Train to Busan?", "ok now hello ghost"], "Hello Ghost", None),
+    ("whats the runtme on that", ["hope korean movie cast?"], "Hope", "122 minutes"),  # a typo of the fact asked
     # "is there one where …" asks for a new film, not of the conversation's
     ("what year for that one", ["when did Wedding Dress come out", "is there one where women in prison start a choir"],
      "Harmony", "2010"),

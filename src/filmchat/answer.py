@@ -113,7 +113,7 @@ class Composer:
         structured = answer_structured(self, r, note) if not q.unknown else None
         if structured:
             return structured
-        kind = fact_kind(q.text) if (q.named or q.focus) and not q.plural else None
+        kind = fact_kind(q.spelled) if (q.named or q.focus) and not q.plural else None  # "runtme": runtime
         film = self._film_in_question(r)
         if film and self._is_card(r) and not q.unknown:
             return self._card(r, film, note)

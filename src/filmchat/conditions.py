@@ -407,6 +407,7 @@ def unknown_person(text: str, catalog: Catalog, mentioned) -> str | None:
     nor as a catalog person romanised another way. Capitalised names are read elsewhere."""
     from .mentions import is_english  # a dictionary look-up, loaded on first use
 
+    text = re.sub(r"['’]s\b", "", text)  # "gong yoo's character": Gong Yoo
     toks = word_tokens(text)
     given_parts = {w for name, _ in catalog.people.values() for w in name[1:]}
     for i, (low, raw, _, end) in enumerate(toks):

@@ -30,6 +30,9 @@ SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh|now) )*(?:what about|
 ABOUT_WHAT = re.compile(r"(?:(?:ok|okay|so|and|but|then) )*(?:whats|what is|what was)")
 OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  # alternatives, not "X and Y"
 APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", re.I)  # a title, then what it is
+# words that ask, right after a title that opens a sentence ("the attorney who plays the lead")
+TOPIC_THEN_ASK = {"whats", "what", "who", "whos", "when", "how", "hows", "where", "which", "cast", "director",
+                  "runtime", "release", "plot", "trailer"}
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen",
               "besides", "except", "excluding"}  # "which films came out in 2013 except hope"
@@ -310,6 +313,8 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
         return True  # "what about hello ghost?", "ok and silenced?", "what's hope about?"
     if APPOSITIVE.match(text[toks[j - 1][3]:]):
         return True  # "who directed hope, the one about the little girl?"
+    if not opening and j < len(toks) and toks[j][0] in TOPIC_THEN_ASK:
+        return True  # the title, then what is asked of it: "hello ghost whats the main guy's name", "hope cast?"
     if all(w in BARE_TITLE_WORDS for k, (w, *_rest) in enumerate(toks) if not i <= k < j):
         return True  # the question is only the title: "Hope?", "tell me about hope"
     raw = [t[1] for t in toks[i:j] if t[0] not in SMALL_WORDS or t is toks[i]]
