@@ -170,6 +170,7 @@ def test_who_plays_a_part_is_answered_by_the_sentence_that_names_the_actor_besid
     ("did park chan wook direct any of these?", "park chan wook"),  # a person typed in lower case
     ("what movies has lee min ho been in?", "lee min ho"),
     ("who is kim ji-young", "kim ji young"),
+    ("did bong joon ho direct any of these?", "bong joon ho"),  # no catalog person has that surname
 ])
 def test_a_person_no_article_names_is_refused_by_name_however_typed(shipped_composer, question, name):
     a = shipped_composer.ask(question)

@@ -61,6 +61,9 @@ ALTERNATIVE = r"\b(than|or|vs|versus|before|after)\b"  # what sets two films sid
 CLAUSE_END = re.compile(r"\s[-–—]\s|[,;:?!]")
 # a given name typed in lower case is a rare word ("chan" 4.0, "min" 4.4; not "young" 5.4, "plays" 4.8, "dies")
 GIVEN_NAME_ZIPF = 4.5
+# where a question names a person: "did X direct", "has X been in", "is X in"
+PERSON_SLOT = re.compile(r"\b(?:did|does|has|have|is|was)\s+([a-z]+(?:[ -][a-z]+){1,2})\s+(?:direct|directed|make|made|"
+                         r"star|starred|act|acted|been in|in)\b")
 MAX_COMPARED = 3  # more films named than this, and "the oldest" among them ranks a list rather than compares
 MAX_TITLE_WORDS = 6  # the longest run of words read as a film's title the articles lack (the shipped titles: 1-5)
 # words that are never part of a person's name in a question ("did the director of Hope direct")
@@ -425,6 +428,11 @@ def unknown_person(text: str, catalog: Catalog, mentioned) -> str | None:
         if len(run) < 2 or not (hyphened or any(not is_english(w) or w in given_parts for w in run[1:])):
             continue
         if not mentioned(tuple(run)) and not catalog.person("".join(run)):
+            return " ".join(run)
+    for m in PERSON_SLOT.finditer(text):  # "did bong joon ho direct …": a name whatever its surname
+        run = tuple(m.group(1).replace("-", " ").split())
+        if all(zipf(w) < GIVEN_NAME_ZIPF and w not in QUESTION_WORDS for w in run) \
+                and not mentioned(run) and not catalog.person("".join(run)):
             return " ".join(run)
     return None
 
