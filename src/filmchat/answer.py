@@ -325,19 +325,27 @@ class Composer:
     def _stated(self, r: SearchResult, key: str, kind: str, note: str) -> Answer:
         """A fact no metadata line gives ("who wrote Hope?"): a sentence of the film that states it and holds
         the names the question asks about, or an answer that says by name what the articles don't give."""
-        score = r.films[0].score if r.films else 1.0
-        chunks = self.searcher.index.chunks
-        hits = [self._hit_for(r, chunks[i], score) for i in self.searcher.catalog.chunk_ids.get(key, [])
-                if self.searcher.duplicate_of[i] == i]
         names = r.query.names
-        found = self.searcher.best_sentence(
-            r.query, hits, accept=lambda s: states(kind, s) and all(has_name(s, [n]) for n in names
-                                                                    if not self._is_title(n, key)))
+        found = self._film_sentence(r, key, lambda s: states(kind, s) and all(
+            has_name(s, [n]) for n in names if not self._is_title(n, key)))
         # a sentence that states the fact answers a metadata kind ("pits Na Ok Boon (Na Moon Hee) against …" says
         # who plays); for the others, whose stating words are looser ("won the hearts"), the question's other words
         # must be in the film's passages too
         if found is None or not (r.answerable or kind in FACT_LABEL):
             return self._abstain(r, note, missing=kind)
+        return self._quote(r, key, found, note)
+
+    def _film_sentence(self, r: SearchResult, key: str, accept):
+        """The film's sentence (over all its passages, copies left out) that best answers the question among those
+        ``accept`` takes: (hit, span), or None."""
+        score = r.films[0].score if r.films else 1.0
+        chunks = self.searcher.index.chunks
+        hits = [self._hit_for(r, chunks[i], score) for i in self.searcher.catalog.chunk_ids.get(key, [])
+                if self.searcher.duplicate_of[i] == i]
+        return self.searcher.best_sentence(r.query, hits, accept=accept)
+
+    def _quote(self, r: SearchResult, key: str, found, note: str) -> Answer:
+        """The answer that quotes one sentence of the film, its other passages after it."""
         lead_hit, span = found
         name = self.searcher.catalog.name(key)
         quote = escape_md(lead_hit.chunk.text[span[0]:span[1]].strip())
@@ -396,17 +404,10 @@ class Composer:
         """Who plays one part of a film: a sentence of the film that names an actor beside that part ("Na Ok Boon
         (Na Moon Hee)" for "who plays the grandma?"), else what the articles do give, the cast, and that they
         don't say who plays it."""
-        chunks = self.searcher.index.chunks
-        hits = [self._hit_for(r, chunks[i], r.films[0].score if r.films else 1.0)
-                for i in self.searcher.catalog.chunk_ids.get(key, []) if self.searcher.duplicate_of[i] == i]
-        found = self.searcher.best_sentence(r.query, hits, accept=lambda s: any(p.search(s) for p in CAST_PROSE))
-        name = escape_md(self.searcher.catalog.name(key))
+        found = self._film_sentence(r, key, lambda s: any(p.search(s) for p in CAST_PROSE))
         if found:
-            lead_hit, span = found
-            quote = escape_md(lead_hit.chunk.text[span[0]:span[1]].strip())
-            rest = [h for h in r.hits if h.film_key == key]
-            return self._finish(r, f"**{name}** — “{quote}” [1]", [self.searcher.catalog.name(key)],
-                                self._order([lead_hit], rest), note=note, sentences={lead_hit.index: span})
+            return self._quote(r, key, found, note)
+        name = escape_md(self.searcher.catalog.name(key))
         cited, sentences = [], {}
         entry = catalog_for(self.searcher).get(key)
         cast = entry.value("cast") if entry else None
