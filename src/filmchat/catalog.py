@@ -119,6 +119,11 @@ class Catalog:
         return frozenset(n[0] for n, _ in self.people.values() if n[0] not in QUESTION_WORDS and zipf(n[0]) < 6)
 
     @functools.cached_property
+    def given_names(self) -> frozenset[str]:
+        """The words after a surname in the catalog's people's names ("jin", "pyo"): read once, not per question."""
+        return frozenset(w for n, _ in self.people.values() for w in n[1:])
+
+    @functools.cached_property
     def _sounds(self) -> dict[str, str]:
         return {_sound(k): k for k in self.people}
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .catalog import Catalog, FilmEntry, Value
 from .facts import fact_kind
+from .mentions import is_english
 from .question import DESCRIBES, Query, sentences
 from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, word_tokens, words, zipf
 
@@ -408,11 +409,8 @@ def unknown_person(text: str, catalog: Catalog, mentioned) -> str | None:
     ji-young"): a surname the catalog's people have, then one or two given names, rare words of which one at least
     is hyphen-joined, not an English word, or a given name the catalog has; not found as written (``mentioned``)
     nor as a catalog person romanised another way. Capitalised names are read elsewhere."""
-    from .mentions import is_english  # a dictionary look-up, loaded on first use
-
     text = re.sub(r"['’]s\b", "", text)  # "gong yoo's character": Gong Yoo
     toks = word_tokens(text)
-    given_parts = {w for name, _ in catalog.people.values() for w in name[1:]}
     for i, (low, raw, _, end) in enumerate(toks):
         if raw[:1].isupper() or low not in catalog.surnames:
             continue
@@ -425,7 +423,7 @@ def unknown_person(text: str, catalog: Catalog, mentioned) -> str | None:
             run.append(low2)
             at = end2
         hyphened = "-" in text[toks[i][2]:at]
-        if len(run) < 2 or not (hyphened or any(not is_english(w) or w in given_parts for w in run[1:])):
+        if len(run) < 2 or not (hyphened or any(not is_english(w) or w in catalog.given_names for w in run[1:])):
             continue
         if not mentioned(tuple(run)) and not catalog.person("".join(run)):
             return " ".join(run)

@@ -90,7 +90,7 @@ class Mentions:
     def spelled(self, word: str) -> str:
         """The word, or the article word it is a typo of ("dauhgter" -> "daughter"): a word no article has, rare
         in English, close in spelling to a more common word the articles use."""
-        if len(word) < 4 or not word.isalpha() or zipf(word) >= TYPO_ZIPF or self.mentioned((word,)) or _english(word):
+        if len(word) < 4 or not word.isalpha() or zipf(word) >= TYPO_ZIPF or self.mentioned((word,)) or is_english(word):
             return word
         return _remembered(self._spelled, word, self._nearest)
 
@@ -145,11 +145,6 @@ def _dictionary():
 
 
 def is_english(word: str) -> bool:
-    """Whether a word is in an English dictionary (pyspellchecker's), rare ones too ("kimchi", "handmaiden")."""
-    return _english(word)
-
-
-def _english(word: str) -> bool:
     """Whether a word is in an English dictionary (pyspellchecker's), rare ones too ("kimchi", "handmaiden")."""
     return word in _dictionary()
 
