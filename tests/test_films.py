@@ -59,6 +59,8 @@ def test_no_title_no_match():
     ("what's the runtime on always", "Always"), ("is hope also a true story?", "Hope"),  # nothing else to be about
     ("hope is based on a true story right?", "Hope"), ("ok now always", "Always"),
     ("hope whats the main guy's name", "Hope"), ("always cast?", "Always"),  # the title, then what is asked
+    ("who plays the dad in hope?", "Hope"), ("did park jin pyo direct hope", "Hope"),  # closing the question
+    ("is she also in my annoying brother, or not", "My Annoying Brother"),
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]
@@ -79,6 +81,8 @@ def test_everyday_word_titles_in_a_list_of_titles():
     "they always hope for the best in this film about a war",
     "what about hope for the future in these films?",  # "what about" opens, but the title does not end it
     "i hope it is true",  # an everyday sentence, though each of its other words may ask of a title
+    "a film where a poor family never stops living in hope",  # a film described: its last word is a word
+    "who plays the dad in hope, any idea",  # one word after "in" only where it closes the question
 ])
 def test_an_everyday_word_is_not_a_title(question):
     assert CATALOG.match(question) == []

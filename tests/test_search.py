@@ -232,7 +232,29 @@ def test_a_film_the_conversation_named_is_that_film_when_a_sentence_opens_with_i
     assert "Always" not in a.films[:1]  # an everyday word mid-sentence is still a word
 
 
+def test_whether_someone_is_in_or_directed_a_named_film_is_read_from_its_cast_or_director(shipped_composer):
+    a = shipped_composer.ask("is son ye jin also in be with you??", ["a moment to remember release date?"])
+    assert a.lead.startswith("Yes — Son Ye-Jin is in the cast of **Be With You**") and not a.abstained, a.lead
+    a = shipped_composer.ask("is gong yoo in hope")  # a cast list without them: no "no", what they give
+    assert a.abstained and a.films == [] and "don't name Gong Yoo in **Hope**" in a.lead and "Sol Kyung-Gu" in a.lead
+    a = shipped_composer.ask("did park jin pyo direct hope?")
+    assert a.abstained and "as director of **Hope**" in a.lead and "Lee Joon-Ik" in a.lead, a.lead
+    a = shipped_composer.ask("did lee joon ik direct hope")
+    assert a.lead.startswith("Yes — Lee Joon-Ik directed **Hope**"), a.lead
+
+
+def test_a_characters_job_is_the_sentence_that_says_what_they_work_as(shipped_composer):
+    a = shipped_composer.ask("whats the guy's job", ["more than blue what is it about"])
+    assert not a.abstained and a.films[:1] == ["More than Blue"] and "radio producer" in a.lead, a.lead
+    a = shipped_composer.ask("what does the dad do for work in it", ["the zombie train one"])
+    assert a.films[:1] == ["Train To Busan"] and "fund manager" in a.lead, a.lead
+    a = shipped_composer.ask("what's the dad's job?", ["miracle in cell no 7"])  # no sentence says it
+    assert a.abstained and "do for a living" in a.lead, a.lead
+
+
 def test_a_follow_up_asks_of_the_conversations_film_or_topic(shipped_composer):
+    a = shipped_composer.ask("didnt he also make some kidnapping movie? which one", ["who directed you are my sunshine"])
+    assert a.films == ["Voice of a Murderer"], a.lead  # "he also made": the director's other films
     a = shipped_composer.ask("what else did he direct?", ["who directed the attorney?"])  # no director stated
     assert "cast" not in a.lead and a.films[:1] in ([], ["The Attorney"]), a.lead
     a = shipped_composer.ask("who wrote the novel it's based on?", ["what's be with you about?"])

@@ -13,14 +13,14 @@ import re
 from .catalog import catalog_for
 from .chunking import Chunk, sentence_spans
 from .facts import CATALOG_KINDS, FACT_KINDS, Fact, fact_kind, facts_in, merge_values
-from .grounding import MISSING, asked, states
+from .grounding import DEFINITE, MISSING, asked, states
 from .mentions import has_name, terms
-from .question import DESCRIBES, content_stems, described_fact
+from .question import content_stems, described_fact
 from .ranking import Hit
 from .render import Answer, Citation, Section, escape_md, listing
 from .search import SearchResult, Searcher
 from .structured import answer_structured
-from .text import QUESTION_WORDS, content_words, formal, is_ordinary, phrases, words
+from .text import DESCRIBES, QUESTION_WORDS, content_words, formal, is_ordinary, phrases, words
 from .validate import BadRequest, checked
 
 MANY_SHARE = 0.6  # a "which films" answer lists the films scoring within this share of the best
@@ -41,6 +41,9 @@ CAST_PROSE = CATALOG_KINDS["cast"][1]  # "Na Ok Boon (Na Moon Hee)", "played by 
 # "who plays the daughter in X?": a part of the film, not its whole cast
 ROLE = re.compile(r"\bwho (?:plays|played|is playing|was playing|portrays|portrayed|acts as|acted as) (?:the|his|her|their) "
                   r"([a-z]+(?: [a-z]+)?)\b(?= in\b| of\b|\W*$)", re.I)
+# "is son ye jin also in be with you?", "does gong yoo star in X": whether someone is in a named film
+MEMBER = re.compile(r"\b(?:is|was|does|did|has)\s+([a-z][a-z' -]*?)\s+(?:also\s+|even\s+)?(?:in|been in|"
+                    r"(?:star|act|appear|play)(?:s|ed|red)? in|direct(?:ed)?|make|made)\b", re.I)
 FACT_LABEL = {"director": "Director", "release": "Released", "duration": "Runtime", "cast": "Cast"}
 UNCLEAR = {
     "no film": "Which film do you mean? Name it — e.g. “who directed Hope?” — or first ask which film is about "
@@ -125,6 +128,11 @@ class Composer:
             ans = self._true_story(r, film, note)  # the catalog's value: a sentence, or the list it is on
             if ans:
                 return ans
+        member = MEMBER.search(q.text) if film and not q.unknown else None
+        person = catalog_for(self.searcher).person("".join(words(member.group(1)))) if member else None
+        if person:  # a yes or no from the film's cast list, not a passage that happens to name them
+            asks = "director" if re.match(r"direct|make|made", member.group(0).split()[-1], re.I) else "cast"
+            return self._in_cast(r, film, person[0], asks, note)
         role = ROLE.search(q.text) if kind == "cast" and film and not q.unknown else None
         if role:  # "who played the daughter in X?": a sentence that names who plays her, not X's cast list
             return self._role(r, film, role.group(1), note)
@@ -331,7 +339,7 @@ class Composer:
         # a sentence that states the fact answers a metadata kind ("pits Na Ok Boon (Na Moon Hee) against …" says
         # who plays); for the others, whose stating words are looser ("won the hearts"), the question's other words
         # must be in the film's passages too
-        if found is None or not (r.answerable or kind in FACT_LABEL):
+        if found is None or not (r.answerable or kind in FACT_LABEL or kind in DEFINITE):
             return self._abstain(r, note, missing=kind)
         return self._quote(r, key, found, note)
 
@@ -417,6 +425,30 @@ class Composer:
             lead += f"; they give its cast: {escape_md(cast.text)} " + "".join(f"[{n}]" for n in nums)
         lead += "."
         return self._finish(r, lead, [], cited, abstained=True, note=note, sentences=sentences)
+
+    def _in_cast(self, r: SearchResult, key: str, person: tuple[str, ...], asks: str, note: str) -> Answer:
+        """"Is Son Ye-Jin in Be With You?", "did Park Jin-Pyo direct Hope?": yes with the line that names them;
+        else what the articles give for what was asked (the cast or the director, or nothing) and that they
+        don't name that person: a cast list that leaves someone out is no proof they are not in the film."""
+        name = escape_md(self.searcher.catalog.name(key))
+        entry = catalog_for(self.searcher).get(key)
+        groups = [(kind, entry.value(kind)) for kind in ("cast", "director")] if entry else []
+        who = " ".join(w.capitalize() for w in person)
+        cited, sentences = [], {}
+        for kind, value in groups:
+            written = next((p for p in re.split(r"\s*,\s*|\s+and\s+", value.text) if tuple(words(p)) == person),
+                           None) if value else None
+            if written:  # the name as the article writes it
+                nums = "".join(f"[{n}]" for n in self.cite_facts(r, value.facts, cited, sentences))
+                role = "is in the cast of" if kind == "cast" else "directed"
+                lead = f"Yes — {escape_md(written)} {role} **{name}** ({FACT_LABEL[kind].lower()}: {escape_md(value.text)}) {nums}."
+                return self._finish(r, lead, [self.searcher.catalog.name(key)], cited, note=note, sentences=sentences)
+        lead = f"The articles don't name {escape_md(who)} " + ("as director of" if asks == "director" else "in") + f" **{name}**"
+        given = dict(groups).get(asks)
+        if given:
+            nums = self.cite_facts(r, given.facts, cited, sentences)
+            lead += f"; they give its {FACT_LABEL[asks].lower()}: {escape_md(given.text)} " + "".join(f"[{n}]" for n in nums)
+        return self._finish(r, lead + ".", [], cited, abstained=True, note=note, sentences=sentences)
 
     def _true_story(self, r: SearchResult, key: str, note: str) -> Answer | None:
         """"Is Northern Limit Line a true story?": what the catalog holds for it, cited ("is listed among films

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from .catalog import Catalog, FilmEntry, Value
 from .facts import fact_kind
 from .mentions import is_english
-from .question import DESCRIBES, Query, sentences
-from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, word_tokens, words, zipf
+from .question import Query, sentences
+from .text import CONNECTORS, DESCRIBES, MONTH_NAMES, QUESTION_WORDS, word_tokens, words, zipf
 
 # how months are shortened when typed ("sept–nov"), each to its month's number
 MONTH_SHORT = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
@@ -116,7 +116,8 @@ SUPERLATIVE = re.compile(r"\b(longest|shortest|earliest|oldest|latest|newest|mos
                          r"(?:first|last))\b")
 # "any other film", "other movies", "anything else" (not "the other one": an earlier film of the conversation)
 OTHER_WORK = re.compile(r"\b(any|some|what|which) other (films?|movies?|ones|work)\b|\bother (films|movies)\b"
-                        r"|\b(anything|what) else\b")  # "what else did he direct?"
+                        r"|\b(anything|what) else\b"  # "what else did he direct?"
+                        r"|\b(he|she|they) also (make|made|direct|directed|do|did)\b")  # "didnt he also make some …"
 CAST_REF = re.compile(r"\b(her|him|she|he|they|them|actor|actors|actress|actresses|cast|star|stars|starring|in it)\b")
 PERSON_REF = re.compile(r"\b(he|she|him|her|his|they|them)\b")
 DIRECTS = re.compile(r"\b(direct\w*|make|makes|made|making)\b")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import Chunk
-from .text import QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_tokens, words
+from .text import DESCRIBES, QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_tokens, words
 
 KEYS_REMEMBERED = 1_000_000  # film labels whose key is kept (memory: ~100 bytes each)
 NEAR_REMEMBERED = 50_000  # question words whose near title words are kept (a fuzzy pass over every title word each)
@@ -33,6 +33,7 @@ APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", r
 # words that ask, right after a title that opens a sentence ("the attorney who plays the lead")
 TOPIC_THEN_ASK = {"whats", "what", "who", "whos", "when", "how", "hows", "where", "which", "cast", "director",
                   "runtime", "release", "plot", "trailer"}
+DIRECTS = {"direct", "directed", "directs"}  # "did park jin pyo direct hope?": what follows is a film
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen",
               "besides", "except", "excluding"}  # "which films came out in 2013 except hope"
@@ -311,6 +312,10 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
     ends = text[toks[j - 1][3]:].lstrip()[:1] in ("", ",", "?", ".", "!", ";")
     if (SWITCH.fullmatch(opening) and ends) or (ABOUT_WHAT.fullmatch(opening) and after == "about"):
         return True  # "what about hello ghost?", "ok and silenced?", "what's hope about?"
+    last = not re.search(r"\w", text[toks[j - 1][3]:])
+    if i > 0 and toks[i - 1][0] in ("in", *DIRECTS) and (ends and j - i > 1 or last and not DESCRIBES.search(text)):
+        return True  # closing the question after "in" or "direct": "who plays the dad in my son?", "is X in hope?"
+        # (one word only where no film is described: "a film where the brothers live in harmony" is no title)
     if APPOSITIVE.match(text[toks[j - 1][3]:]):
         return True  # "who directed hope, the one about the little girl?"
     if not opening and j < len(toks) and toks[j][0] in TOPIC_THEN_ASK:

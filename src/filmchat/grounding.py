@@ -36,6 +36,8 @@ ASKED = [Asked(kind, _re(p["question"]), _re(p["evidence"]), p["missing"])
          for kind, p in phrases()["asked"].items() if "question" in p]
 EVIDENCE = {kind: _re(p["evidence"]) for kind, p in phrases()["asked"].items()}
 MISSING = {kind: p["missing"] for kind, p in phrases()["asked"].items()}
+# kinds whose evidence says the fact on its own ("K, a radio producer"): the question's other words need not be found
+DEFINITE = {kind for kind, p in phrases()["asked"].items() if p.get("definite")}
 
 
 def asked(question: str) -> Asked | None:

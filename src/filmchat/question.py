@@ -44,8 +44,6 @@ FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|drama
 # a capitalised run of two or more words after the first word: a person, place or event ("Lee Hyung Ho")
 NAME = re.compile(r"(?<!^)(?<![.?!] )\b([A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+)?[A-Z0-9][\w’'-]*)+)")
 OTHER = re.compile(r"\b(other|else|another|similar|also)\b", re.I)
-# a question that describes a film's story ("the one where …", "a film about …")
-DESCRIBES = re.compile(phrases()["cues"]["describes"], re.I)
 # "who directed it?" needs a film: named, or the conversation's
 NEEDS_FILM = re.compile(r"\b(it|its|it's|(this|that) (film|movie|show|drama|one))\b", re.I)
 

@@ -189,3 +189,7 @@ def formal(text: str) -> str:
     """The question in the articles' register: "whats the film where the dad didnt…" -> "what is the film where
     the father did not…". Only whole words typed without an apostrophe are replaced."""
     return _CASUAL.sub(lambda m: CASUAL[m.group(1).lower()], text)
+
+
+# a question that describes a film's story ("the one where …", "a film about …")
+DESCRIBES = re.compile(phrases()["cues"]["describes"], re.I)
