@@ -252,6 +252,17 @@ def test_a_characters_job_is_the_sentence_that_says_what_they_work_as(shipped_co
     assert a.abstained and "do for a living" in a.lead, a.lead
 
 
+def test_a_characters_name_is_a_sentence_that_names_someone_of_the_story(shipped_composer):
+    a = shipped_composer.ask("whats her name", ["spirits homecoming", "how old is the main girl"])
+    assert a.films[:1] == ["Spirits’ Homecoming"] and "Jeong Min" in a.lead, a.lead
+    a = shipped_composer.ask("who's the main character", ["silenced 2011", "what is it even about"])
+    assert a.films[:1] == ["Silenced"] and "Gang In Ho" in a.lead, a.lead
+    a = shipped_composer.ask("who is the main character in hope?")  # the director is named too: no character
+    assert "Lee Joon Ik" not in a.lead, a.lead
+    a = shipped_composer.ask("are there any tearjerkers where a main character is a boxer?")  # a film, not a name
+    assert not a.abstained and "boxer" in a.lead, a.lead
+
+
 def test_a_follow_up_asks_of_the_conversations_film_or_topic(shipped_composer):
     a = shipped_composer.ask("didnt he also make some kidnapping movie? which one", ["who directed you are my sunshine"])
     assert a.films == ["Voice of a Murderer"], a.lead  # "he also made": the director's other films

@@ -44,6 +44,8 @@ ROLE = re.compile(r"\bwho (?:plays|played|is playing|was playing|portrays|portra
 # "is son ye jin also in be with you?", "does gong yoo star in X": whether someone is in a named film
 MEMBER = re.compile(r"\b(?:is|was|does|did|has)\s+([a-z][a-z' -]*?)\s+(?:also\s+|even\s+)?(?:in|been in|"
                     r"(?:star|act|appear|play)(?:s|ed|red)? in|direct(?:ed)?|make|made)\b", re.I)
+# "Jeong Min", "Lee Yong Gu", "Gang In Ho"; not a place or an event ("in South Korea", "the Korean War")
+CHARACTER_NAME = re.compile(r"(?<!\bin )(?<!\bthe )(?<!\bat )(?<!\bfrom )\b[A-Z][a-z]+(?:(?:[ -][A-Z][a-z]+)+|-[a-z]+)\b")
 FACT_LABEL = {"director": "Director", "release": "Released", "duration": "Runtime", "cast": "Cast"}
 UNCLEAR = {
     "no film": "Which film do you mean? Name it — e.g. “who directed Hope?” — or first ask which film is about "
@@ -335,13 +337,24 @@ class Composer:
         the names the question asks about, or an answer that says by name what the articles don't give."""
         names = r.query.names
         found = self._film_sentence(r, key, lambda s: states(kind, s) and all(
-            has_name(s, [n]) for n in names if not self._is_title(n, key)))
+            has_name(s, [n]) for n in names if not self._is_title(n, key)) and (
+            kind != "character" or self._names_a_character(s, key)))
         # a sentence that states the fact answers a metadata kind ("pits Na Ok Boon (Na Moon Hee) against …" says
         # who plays); for the others, whose stating words are looser ("won the hearts"), the question's other words
         # must be in the film's passages too
         if found is None or not (r.answerable or kind in FACT_LABEL or kind in DEFINITE):
             return self._abstain(r, note, missing=kind)
         return self._quote(r, key, found, note)
+
+    def _names_a_character(self, sentence: str, key: str) -> bool:
+        """Whether a sentence names someone of the story: a capitalised name that is not the film's title, nor
+        anyone the catalog lists as cast or director ("Lee Joon Ik, said …" names the director, not a
+        character), or someone "named"/"called"."""
+        if re.search(r"\b(named|called|protagonist)\b", sentence):
+            return True
+        people = catalog_for(self.searcher)
+        return any(not self._is_title(m.group(0), key) and not people.person("".join(words(m.group(0))), loose=False)
+                   for m in CHARACTER_NAME.finditer(sentence))
 
     def _film_sentence(self, r: SearchResult, key: str, accept):
         """The film's sentence (over all its passages, copies left out) that best answers the question among those
