@@ -19,6 +19,7 @@ def test_fact_kinds_from_question_words():
     assert fact_kind("who stars in it?") == "cast"
     assert fact_kind("who's in the second one") == "cast"
     assert fact_kind("which film is about a robot?") is None
+    assert fact_kind("how long was he in prison?") is None and fact_kind("how long was it?") == "duration"  # a span of the story
     assert fact_kind("ok who made it") == "director" and fact_kind("who made the music for Hope?") != "director"
 
 
