@@ -61,6 +61,7 @@ def test_no_title_no_match():
     ("hope whats the main guy's name", "Hope"), ("always cast?", "Always"),  # the title, then what is asked
     ("who plays the dad in hope?", "Hope"), ("did park jin pyo direct hope", "Hope"),  # closing the question
     ("is she also in my annoying brother, or not", "My Annoying Brother"),
+    ("hope looks heavy", "Hope"), ("always was so sad", "Always"),  # opening the sentence, said of
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]

@@ -68,3 +68,9 @@ def test_a_name_the_asker_tells_of_beside_the_question_is_not_what_is_asked():
     assert told_aside("Which films star Son Ye-jin? I've been on a binge since Crash Landing.", "Crash Landing")
     assert not told_aside("I loved The Handmaiden. Who directed it?", "The Handmaiden")  # asked of it
     assert not told_aside("Who directed The Handmaiden?", "The Handmaiden")
+
+
+def test_asking_a_films_name_is_a_which_question_but_a_characters_name_is_not(read):
+    assert read("what's the name of the film about the zombie train?").which
+    assert read("whats the name of it").which
+    assert not read("whats the name of the guy he wants her to marry").which

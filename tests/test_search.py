@@ -257,10 +257,23 @@ def test_a_characters_name_is_a_sentence_that_names_someone_of_the_story(shipped
     assert a.films[:1] == ["Spirits’ Homecoming"] and "Jeong Min" in a.lead, a.lead
     a = shipped_composer.ask("who's the main character", ["silenced 2011", "what is it even about"])
     assert a.films[:1] == ["Silenced"] and "Gang In Ho" in a.lead, a.lead
+    a = shipped_composer.ask("whats the name of the guy he wants her to marry", ["more than blue what's it about", "how long"])
+    assert a.films[:1] == ["More than Blue"] and "Ju Hwan" in a.lead, a.lead
     a = shipped_composer.ask("who is the main character in hope?")  # the director is named too: no character
     assert "Lee Joon Ik" not in a.lead, a.lead
     a = shipped_composer.ask("are there any tearjerkers where a main character is a boxer?")  # a film, not a name
     assert not a.abstained and "boxer" in a.lead, a.lead
+
+
+def test_an_age_or_a_runtime_is_stated_in_words_that_say_it_or_declined(shipped_composer):
+    a = shipped_composer.ask("how old is soon yi in the movie", ["what's a werewolf boy about"])
+    assert a.abstained and "how old" in a.lead, a.lead  # "a girl with a chronic lung disease" gives no age
+    a = shipped_composer.ask("how old was the kid", ["which one is about the kidnapping of a boy in 1991"])
+    assert not a.abstained and "9-year-old" in a.lead, a.lead
+    a = shipped_composer.ask("how long is it", ["who directed marathon"])  # a triathlon "in a little over 15 hours"
+    assert a.abstained and "how long **Marathon** runs" in a.lead, a.lead
+    a = shipped_composer.ask("whats the runtime", ["northern limit line who directed"])  # "a portion of its runtime"
+    assert a.abstained and "Northern Limit Line" in a.lead, a.lead
 
 
 def test_a_follow_up_asks_of_the_conversations_film_or_topic(shipped_composer):

@@ -34,6 +34,8 @@ APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", r
 TOPIC_THEN_ASK = {"whats", "what", "who", "whos", "when", "how", "hows", "where", "which", "cast", "director",
                   "runtime", "release", "plot", "trailer"}
 DIRECTS = {"direct", "directed", "directs"}  # "did park jin pyo direct hope?": what follows is a film
+# a verb that makes an opening title the subject of a sentence ("silenced looks heavy", "hope was brutal")
+SUBJECT_OF = {"was", "looks", "looked", "seems", "seemed", "sounds", "sounded"}
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen",
               "besides", "except", "excluding"}  # "which films came out in 2013 except hope"
@@ -318,8 +320,8 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
         # (one word only where no film is described: "a film where the brothers live in harmony" is no title)
     if APPOSITIVE.match(text[toks[j - 1][3]:]):
         return True  # "who directed hope, the one about the little girl?"
-    if not opening and j < len(toks) and toks[j][0] in TOPIC_THEN_ASK:
-        return True  # the title, then what is asked of it: "hello ghost whats the main guy's name", "hope cast?"
+    if not opening and j < len(toks) and (toks[j][0] in TOPIC_THEN_ASK or toks[j][0] in SUBJECT_OF):
+        return True  # the title, then what is asked of it or said of it: "hope cast?", "silenced looks heavy"
     if all(w in BARE_TITLE_WORDS for k, (w, *_rest) in enumerate(toks) if not i <= k < j):
         return True  # the question is only the title: "Hope?", "tell me about hope"
     raw = [t[1] for t in toks[i:j] if t[0] not in SMALL_WORDS or t is toks[i]]

@@ -25,7 +25,8 @@ MANY = re.compile(r"^\W*(?:[a-z]+\s+){0,2}(films|movies)\b|\b(films|movies)\s+(a
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
                    r"|\bthe one (with|about|where|that|who|in which)\b|\b(is there|any) (one|a film|a movie)s? (with|about|where|that|in which)\b"
-                   r"|\b(what('?s| is| was) (it|that|this)( film| movie)? called|which one (is|was) it|what('?s| is| was) (its|the) (name|title))\b", re.I)
+                   r"|\b(what('?s| is| was) (it|that|this)( film| movie)? called|which one (is|was) it|what('?s| is| was) (its|the) (name|title)\b(?!\s+of\s+(?:the|his|her|a|an)\s+(?!film\b|movie\b)))", re.I)
+# (not "what's the name of the guy he wants her to marry": a character's name)
 # "the first one", "the other film": an earlier film of the conversation than the latest
 EARLIER = re.compile(r"\b(the )?(first|second|third|earlier|previous|other|former) (one|film|movie)\b"
                      r"|\bthe (one|film|movie) (before)\b", re.I)
