@@ -276,6 +276,17 @@ def test_an_age_or_a_runtime_is_stated_in_words_that_say_it_or_declined(shipped_
     assert a.abstained and "Northern Limit Line" in a.lead, a.lead
 
 
+def test_a_follow_up_after_a_turn_that_found_no_single_film_asks_which_of_its_closest(shipped_composer):
+    first = "whats that movie where the dad is in prison and his little girl tries to prove hes innocent"
+    a = shipped_composer.ask(first)
+    assert a.abstained and "none is clearly it" in a.lead, a.lead  # the premise: three films named, none chosen
+    named = [n for n in ("Miracle in Cell No. 7", "Hope", "My First Client") if n in a.lead]
+    b = shipped_composer.ask("who directed it?", [first])
+    assert b.abstained and b.lead.startswith("Which film do you mean: ") and all(n in b.lead for n in named), b.lead
+    c = shipped_composer.ask("who directed it?", ["what's the weather in busan"])  # declined, no films named
+    assert c.abstained and "Train To Busan" not in c.lead, c.lead
+
+
 def test_a_follow_up_asks_of_the_conversations_film_or_topic(shipped_composer):
     a = shipped_composer.ask("didnt he also make some kidnapping movie? which one", ["who directed you are my sunshine"])
     assert a.films == ["Voice of a Murderer"], a.lead  # "he also made": the director's other films

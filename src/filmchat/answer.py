@@ -279,6 +279,9 @@ class Composer:
             return self._finish(r, f"The articles don't say: no article mentions {listing(plain)}.", [], [],
                                 abstained=True, note=note)
         unclear = UNCLEAR.get(reason)
+        if reason == "no film" and r.query.offered:  # "who directed it?" after "none is clearly it": which of those
+            unclear = (f"Which film do you mean: {listing(r.query.offered)}? The last answer found these closest but "
+                       f"none clearly it. Name one — e.g. “who directed {escape_md(r.query.offered[0])}?”")
         if unclear:  # nothing to search for: say what to ask instead of showing unrelated passages
             return self._finish(r, unclear, [], [], abstained=True, note=note)
         film = self._film_in_question(r)

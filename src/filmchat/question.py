@@ -69,6 +69,7 @@ class Query:
     mute: frozenset[str] = frozenset()  # stray words that are a whole title: left out of the dense query too
     typed: str | None = None  # as the user typed it, when it asks what the question before asked ("and Hope?")
     previous: str = ""  # the conversation's last question, as read ("who made X?": "he" is then X's director)
+    offered: list[str] = field(default_factory=list)  # films the turn before named as closest without choosing one
 
     @property
     def names(self) -> list[str]:

@@ -71,6 +71,7 @@ class Turn:
     unknown: tuple[str, ...] = ()
     also: tuple[str, ...] = ()  # every film it named ("Daisy or Harmony?"), in the order named
     asked: str = ""  # the question as read ("and Hope?" after "how long is Silenced?": "how long is Hope?")
+    offered: tuple[str, ...] = ()  # the closest films a declined turn named ("none is clearly it")
 
 
 class Searcher:
@@ -119,6 +120,7 @@ class Searcher:
         films = [t.film for t in turns if t.film]
         if turns and turns[-1].film is None and NEEDS_FILM.search(q.text) and not q.which:
             q.unknown = list(turns[-1].unknown)  # "who directed it?" after a film no article mentions
+            q.offered = [self.catalog.name(k) for k in turns[-1].offered]  # or after films none of which stood out
             if q.unknown:
                 return q
         if not films:
@@ -211,7 +213,10 @@ class Searcher:
         named = [k for k in order if any(f.key == k for f in result.films)]
         if named:  # "who directed Hope?" is about Hope even when its passages are judged not to answer
             return Turn(asked if asked in named else named[0], also=tuple(named), asked=q.text)
-        return Turn(result.films[0].key if result.films and result.answerable else None, asked=q.text)
+        if result.films and result.answerable:
+            return Turn(result.films[0].key, asked=q.text)
+        offered = result.confidence.get("reason") == "no film stands out"  # the answer named its closest films
+        return Turn(None, asked=q.text, offered=tuple(f.key for f in result.films[:3]) if offered else ())
 
     # ---------------------------------------------------------- retrieval
     def search(self, question: str, history: list[str] | tuple[str, ...] = ()) -> SearchResult:
