@@ -74,3 +74,13 @@ def test_asking_a_films_name_is_a_which_question_but_a_characters_name_is_not(re
     assert read("what's the name of the film about the zombie train?").which
     assert read("whats the name of it").which
     assert not read("whats the name of the guy he wants her to marry").which
+
+
+def test_words_every_film_here_fits_are_no_part_of_the_meaning_searched(read, shipped_composer):
+    from filmchat.question import dense_text
+    q = read("sad korean film about a high school boy dying of leukemia")
+    assert dense_text(q) == "a high school boy dying of leukemia"  # "sad korean film" is closest to list intros
+    assert dense_text(read("zombie movie where a guy is stuck at home")).startswith("zombie movie")  # content stays
+    # the plot no article tells is declined, not answered with a reviewer's "A must-watch Korean movie …"
+    a = shipped_composer.ask("korean movie where a mute grandmother in a mountain village looks after her city grandson")
+    assert a.abstained, a.lead
