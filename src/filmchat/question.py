@@ -42,9 +42,7 @@ ELLIPSIS = frozenset("and what whats how hows about then also so for with one on
 REFERS_BACK = re.compile(r"\b(it|its|it's|he|him|his|she|her|hers|they|them|their|this|that|these|those|the (film|movie|show|drama|story))\b", re.I)
 # "Which film is about …" carries no content; the dense query is the rest of the question.
 FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|dramas?|ones?)\s+(is|are|was|were|has|have|had|does|do|did)?\s*(about\s+)?"
-                   # "sad korean film about …", "korean movie where …": words any film of these articles would fit
-                   r"|^\s*(?:(?:a|an|the|that|this|some|sad|korean|old|good|emotional|tearjerker|touching)\s+)+"
-                   r"(?:films?|movies?|ones?)\s+(?:about|where|with|in which|that|whose)\s+", re.I)
+                   r"|" + phrases()["cues"]["frame"], re.I)  # "sad korean film about …": words any film here fits
 # a capitalised run of two or more words after the first word: a person, place or event ("Lee Hyung Ho")
 NAME = re.compile(r"(?<!^)(?<![.?!] )\b([A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+)?[A-Z0-9][\w’'-]*)+)")
 OTHER = re.compile(r"\b(other|else|another|similar|also)\b", re.I)
