@@ -241,6 +241,8 @@ def test_whether_someone_is_in_or_directed_a_named_film_is_read_from_its_cast_or
     assert a.abstained and "as director of **Hope**" in a.lead and "Lee Joon-Ik" in a.lead, a.lead
     a = shipped_composer.ask("did lee joon ik direct hope")
     assert a.lead.startswith("Yes — Lee Joon-Ik directed **Hope**"), a.lead
+    a = shipped_composer.ask("did son ye jin direct be with you?")  # in its cast, not its director
+    assert a.abstained and "as director of **Be With You**" in a.lead and "Lee Jang-Hoon" in a.lead, a.lead
 
 
 def test_a_characters_job_is_the_sentence_that_says_what_they_work_as(shipped_composer):

@@ -448,19 +448,17 @@ class Composer:
         don't name that person: a cast list that leaves someone out is no proof they are not in the film."""
         name = escape_md(self.searcher.catalog.name(key))
         entry = catalog_for(self.searcher).get(key)
-        groups = [(kind, entry.value(kind)) for kind in ("cast", "director")] if entry else []
-        who = " ".join(w.capitalize() for w in person)
+        given = entry.value(asks) if entry else None
         cited, sentences = [], {}
-        for kind, value in groups:
-            written = next((p for p in re.split(r"\s*,\s*|\s+and\s+", value.text) if tuple(words(p)) == person),
-                           None) if value else None
-            if written:  # the name as the article writes it
-                nums = "".join(f"[{n}]" for n in self.cite_facts(r, value.facts, cited, sentences))
-                role = "is in the cast of" if kind == "cast" else "directed"
-                lead = f"Yes — {escape_md(written)} {role} **{name}** ({FACT_LABEL[kind].lower()}: {escape_md(value.text)}) {nums}."
-                return self._finish(r, lead, [self.searcher.catalog.name(key)], cited, note=note, sentences=sentences)
+        written = next((p for p in re.split(r"\s*,\s*|\s+and\s+", given.text) if tuple(words(p)) == person),
+                       None) if given else None
+        if written:  # the name as the article writes it
+            nums = "".join(f"[{n}]" for n in self.cite_facts(r, given.facts, cited, sentences))
+            role = "is in the cast of" if asks == "cast" else "directed"
+            lead = f"Yes — {escape_md(written)} {role} **{name}** ({FACT_LABEL[asks].lower()}: {escape_md(given.text)}) {nums}."
+            return self._finish(r, lead, [self.searcher.catalog.name(key)], cited, note=note, sentences=sentences)
+        who = " ".join(w.capitalize() for w in person)
         lead = f"The articles don't name {escape_md(who)} " + ("as director of" if asks == "director" else "in") + f" **{name}**"
-        given = dict(groups).get(asks)
         if given:
             nums = self.cite_facts(r, given.facts, cited, sentences)
             lead += f"; they give its {FACT_LABEL[asks].lower()}: {escape_md(given.text)} " + "".join(f"[{n}]" for n in nums)

@@ -33,7 +33,7 @@ APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", r
 # words that ask, right after a title that opens a sentence ("the attorney who plays the lead")
 TOPIC_THEN_ASK = {"whats", "what", "who", "whos", "when", "how", "hows", "where", "which", "cast", "director",
                   "runtime", "release", "plot", "trailer"}
-DIRECTS = {"direct", "directed", "directs"}  # "did park jin pyo direct hope?": what follows is a film
+DIRECT_VERBS = {"direct", "directed", "directs"}  # "did park jin pyo direct hope?": what follows is a film
 # a verb that makes an opening title the subject of a sentence ("silenced looks heavy", "hope was brutal")
 SUBJECT_OF = {"was", "looks", "looked", "seems", "seemed", "sounds", "sounded"}
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")
@@ -315,9 +315,10 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
     if (SWITCH.fullmatch(opening) and ends) or (ABOUT_WHAT.fullmatch(opening) and after == "about"):
         return True  # "what about hello ghost?", "ok and silenced?", "what's hope about?"
     last = not re.search(r"\w", text[toks[j - 1][3]:])
-    if i > 0 and toks[i - 1][0] in ("in", *DIRECTS) and (ends and j - i > 1 or last and not DESCRIBES.search(text)):
-        return True  # closing the question after "in" or "direct": "who plays the dad in my son?", "is X in hope?"
-        # (one word only where no film is described: "a film where the brothers live in harmony" is no title)
+    # closing the question after "in" or "direct": "who plays the dad in my son?", "is X in hope?" (one word only
+    # where no film is described: "a film where the brothers live in harmony" is no title)
+    if i > 0 and toks[i - 1][0] in ("in", *DIRECT_VERBS) and (ends and j - i > 1 or last and not DESCRIBES.search(text)):
+        return True
     if APPOSITIVE.match(text[toks[j - 1][3]:]):
         return True  # "who directed hope, the one about the little girl?"
     if not opening and j < len(toks) and (toks[j][0] in TOPIC_THEN_ASK or toks[j][0] in SUBJECT_OF):
