@@ -289,6 +289,11 @@ def test_a_follow_up_after_a_turn_that_found_no_single_film_asks_which_of_its_cl
     assert c.abstained and "Train To Busan" not in c.lead, c.lead
 
 
+def test_a_blind_woman_is_the_articles_visually_impaired_woman(shipped_composer):
+    a = shipped_composer.ask("which film is about a boxer and a blind woman")  # Keys To The Heart's boxer had won
+    assert a.films[:1] == ["Always"] and not a.abstained, a.lead
+
+
 def test_a_follow_up_asks_of_the_conversations_film_or_topic(shipped_composer):
     a = shipped_composer.ask("didnt he also make some kidnapping movie? which one", ["who directed you are my sunshine"])
     assert a.films == ["Voice of a Murderer"], a.lead  # "he also made": the director's other films

@@ -181,6 +181,7 @@ CASUAL = {
     "dad": "father", "daddy": "father", "mom": "mother", "mum": "mother", "mommy": "mother", "grandma": "grandmother",
     "granny": "grandmother", "grandpa": "grandfather", "kid": "child", "kids": "children", "bro": "brother",
     "sis": "sister", "gf": "girlfriend", "bf": "boyfriend", "guy": "man", "guys": "men", "flick": "film",
+    "blind": "visually impaired", "deaf": "hearing impaired",
 }
 _CASUAL = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CASUAL), key=len, reverse=True)) + r")\b(?![’'])", re.I)
 
