@@ -88,3 +88,13 @@ def test_structured_questions_are_scored_by_their_form():
     assert m["structured_exact_set"] == 0.5 and m["structured_exact_set[filter]"] == 0.5
     assert m["structured_first_film"] == 0.0 and m["structured_declined_with_reason"] == 0.5
     assert "answered_when_answerable" not in m  # a declined unsettleable question is not a failure to answer
+
+
+def test_a_tie_in_utility_goes_to_the_setting_that_declines_more():
+    import numpy as np
+    from filmchat.evaluation import best_setting
+    utility = np.array([[1, 0, 1], [1, 1, 0], [0, 0, 0]])  # settings 0 and 1 tie on all three questions
+    declined = np.array([[False, True, False], [False, False, False], [True, True, True]])
+    everything = np.ones(3, dtype=bool)
+    assert best_setting(utility, declined, everything) == 0  # setting 0 declined where 1 answered
+    assert best_setting(utility, declined, np.array([True, True, False])) == 1  # ... unless 1 scores more there
