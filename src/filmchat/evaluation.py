@@ -280,16 +280,15 @@ def cross_validate(composer, sets: dict[str, list[dict]], texts: dict[str, str],
             fold[i] = (j + offset) % k
         offset += len(ids)
     declined = np.array([[bool(p.get("abstained")) for p in preds] for preds in answers])
-    best_of = lambda rows: best_setting(utility, declined, rows)  # noqa: E731
     chosen, oof = [], [None] * len(gold)
     for f in range(k):
         train = fold != f
-        best = best_of(train)
+        best = best_setting(utility, declined, train)
         chosen.append(combos[best])
         for i in np.flatnonzero(~train):
             oof[i] = answers[best][i]
     # the setting to ship: best on every question; the out-of-fold figures estimate how it does on new ones
-    fitted = combos[best_of(np.ones(len(gold), dtype=bool))]
+    fitted = combos[best_setting(utility, declined, np.ones(len(gold), dtype=bool))]
     result = {"k": k, "grid": grid, "chosen": chosen, "fitted": fitted, "per_set": {}}
     i = 0
     for name, rows in sets.items():
