@@ -65,6 +65,12 @@ GIVEN_NAME_ZIPF = 4.5
 # where a question names a person: "did X direct", "has X been in", "is X in"
 PERSON_SLOT = re.compile(r"\b(?:did|does|has|have|is|was)\s+([a-z]+(?:[ -][a-z]+){1,2})\s+(?:direct|directed|make|made|"
                          r"star|starred|act|acted|been in|in)\b")
+# where a question names a film: "is X on any of these lists?", "does anyone recommend X?", "have you seen X?"
+TITLE_SLOT = re.compile(r"\bis (.+?) (?:on|in) (?:any of )?(?:these|the|this|your) (?:lists?|articles?)\b"
+                        r"|\b(?:recommend|heard of|seen|watched) ([^?.!,]+?)\s*[?.!,]")
+# a run in a title slot that is a request or a kind, not a title ("recommend a sad movie?", "recommend me …")
+NOT_TITLE = re.compile(r"^(?:a|an|some|any|me|us|there|here|something|anything|everything|all|every|which|what|one|it|that|this|them|films?|movies?)\b"
+                       r"|\b(?:films?|movies?|dramas?|shows?|ones?|stories)\b")
 MAX_COMPARED = 3  # more films named than this, and "the oldest" among them ranks a list rather than compares
 MAX_TITLE_WORDS = 6  # the longest run of words read as a film's title the articles lack (the shipped titles: 1-5)
 # words that are never part of a person's name in a question ("did the director of Hope direct")
@@ -433,6 +439,11 @@ def unknown_person(text: str, catalog: Catalog, mentioned) -> str | None:
         if all(zipf(w) < GIVEN_NAME_ZIPF and w not in QUESTION_WORDS for w in run) \
                 and not mentioned(run) and not catalog.person("".join(run)):
             return " ".join(run)
+    for m in TITLE_SLOT.finditer(text.lower()):  # "is ode to my father on any of these lists?": a film no article has
+        said = (m.group(1) or m.group(2)).strip()
+        run = tuple(words(said))
+        if run and len(run) <= MAX_TITLE_WORDS and not NOT_TITLE.search(said) and not mentioned(run):
+            return said
     return None
 
 
