@@ -67,7 +67,7 @@ PERSON_SLOT = re.compile(r"\b(?:did|does|has|have|is|was)\s+([a-z]+(?:[ -][a-z]+
                          r"star|starred|act|acted|been in|in)\b")
 # where a question names a film: "is X on any of these lists?", "does anyone recommend X?", "have you seen X?"
 TITLE_SLOT = re.compile(r"\bis (.+?) (?:on|in) (?:any of )?(?:these|the|this|your) (?:lists?|articles?)\b"
-                        r"|\b(?:recommend|(?:have|did) you (?:ever )?(?:seen|watched|heard of)) ([^?.!,]+?)\s*[?.!,]")
+                        r"|\b(?:recommend|(?:have|did) (?:you|u) (?:ever )?(?:seen|watched|heard of)) ([^?.!,]+?)\s*[?.!,]")
 # a run in a title slot that is a request or a kind, not a title ("recommend a sad movie?", "recommend me …")
 NOT_TITLE = re.compile(r"^(?:a|an|some|any|me|us|there|here|something|anything|everything|all|every|which|what|one|it|that|this|them|films?|movies?)\b"
                        r"|\b(?:films?|movies?|dramas?|shows?|ones?|stories)\b")
