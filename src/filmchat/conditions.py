@@ -411,11 +411,13 @@ def compared_unknown(q: Query, films, mentioned) -> str | None:
     return " ".join(run)
 
 
-def unknown_person(text: str, catalog: Catalog, mentioned) -> str | None:
-    """A person typed in lower case that no article names ("did park chan wook direct any of these?", "who is kim
-    ji-young"): a surname the catalog's people have, then one or two given names, rare words of which one at least
-    is hyphen-joined, not an English word, or a given name the catalog has; not found as written (``mentioned``)
-    nor as a catalog person romanised another way. Capitalised names are read elsewhere."""
+def unknown_name(text: str, catalog: Catalog, mentioned) -> str | None:
+    """A person or a film typed in lower case that no article names. A person ("did park chan wook direct any of
+    these?", "who is kim ji-young"): a surname the catalog's people have, then one or two given names, rare words
+    of which one at least is hyphen-joined, not an English word, or a given name the catalog has; or any run of
+    words where a question names a person ("did X direct"); not found as written (``mentioned``) nor as a catalog
+    person romanised another way. A film: a run of words where a question names one ("is X on any of these
+    lists?", "does anyone recommend X?") that no article has. Capitalised names are read elsewhere."""
     text = re.sub(r"['’]s\b", "", text)  # "gong yoo's character": Gong Yoo
     toks = word_tokens(text)
     for i, (low, raw, _, end) in enumerate(toks):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .catalog import catalog_for
-from .conditions import COMPARATIVE, COMPARE, ONE_OF_TWO, THE_TWO, TWO_COMPARED, compared_unknown, unknown_person
+from .conditions import COMPARATIVE, COMPARE, ONE_OF_TWO, THE_TWO, TWO_COMPARED, compared_unknown, unknown_name
 from .dedup import stored_or_computed
 from .embedding import Embedder
 from .films import FilmCatalog
@@ -107,8 +107,8 @@ class Searcher:
             q.unknown = [n for n in q.unknown if not catalog_for(self).person("".join(words(n))) and not told_aside(q.text, n)]
         if not q.unknown and (other := compared_unknown(q, self.catalog, self.mentions.mentioned)):
             q.unknown = [other]  # "is christmas in august longer than hope?"
-        if not q.unknown and (person := unknown_person(q.text, catalog_for(self), self.mentions.mentioned)):
-            q.unknown = [person]  # "did park chan wook direct any of these?"
+        if not q.unknown and (name := unknown_name(q.text, catalog_for(self), self.mentions.mentioned)):
+            q.unknown = [name]  # "did park chan wook direct any of these?", "is ode to my father on these lists?"
         if q.unknown or not history:
             return q
         if q.titles:  # the film is named: the conversation matters only to "what about Hope?"
