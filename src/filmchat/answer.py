@@ -450,8 +450,7 @@ class Composer:
         entry = catalog_for(self.searcher).get(key)
         given = entry.value(asks) if entry else None
         cited, sentences = [], {}
-        written = next((p for p in re.split(r"\s*,\s*|\s+and\s+", given.text) if tuple(words(p)) == person),
-                       None) if given else None
+        written = next((p for p in given.names if tuple(words(p)) == person), None) if given else None
         if written:  # the name as the article writes it
             nums = "".join(f"[{n}]" for n in self.cite_facts(r, given.facts, cited, sentences))
             role = "is in the cast of" if asks == "cast" else "directed"

@@ -69,6 +69,11 @@ class Value:
     date: tuple[int, int | None, int | None] | None = None  # release only
     minutes: int | None = None  # duration only
 
+    @property
+    def names(self) -> list[str]:
+        """The people a director or cast value lists, as written ("Gong Yoo, Ma Dong-Seok and Jung Yu-Mi")."""
+        return [part.strip() for part in re.split(r"\s*,\s*|\s+and\s+", self.text)]
+
 
 @dataclass
 class FilmEntry:
@@ -108,7 +113,7 @@ class Catalog:
         for f in self.films:
             for kind in ("director", "cast"):
                 for v in f.values.get(kind, []):
-                    for part in re.split(r"\s*,\s*|\s+and\s+", v.text):
+                    for part in v.names:
                         if len(name := tuple(words(part))) >= 2:
                             out.setdefault("".join(name), (name, set()))[1].add(kind)
         return out

@@ -373,7 +373,7 @@ def by_the_same_people(question: str, film: FilmEntry | None, previous: str = ""
         name = " ".join(words(v.text))
         return Parsed("filter", [Condition("director", f"were directed by {v.text}", lambda x, n=name: _name_in(n, x.text))],
                       exclude=[film.key])
-    cast = [part.strip() for v in film.values.get("cast", []) for part in re.split(r"\s*,\s*|\s+and\s+", v.text)]
+    cast = [part for v in film.values.get("cast", []) for part in v.names]
     if not (cast and CAST_REF.search(low)):
         return None
     names = [" ".join(words(c)) for c in cast if c]
@@ -535,7 +535,7 @@ def _order_of(word: str, text: str) -> tuple[str, bool]:
 def _spelling(name: str, values: list[Value]) -> str:
     """A person's name as an article writes it ("Park Jin-Pyo"), else as asked, capitalised."""
     for v in values:
-        for part in re.split(r"\s*,\s*|\s+and\s+", v.text):
+        for part in v.names:
             if " ".join(words(part)) == name:
-                return part.strip()
+                return part
     return name.title()
