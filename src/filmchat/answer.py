@@ -43,7 +43,7 @@ ROLE = re.compile(r"\bwho (?:plays|played|is playing|was playing|portrays|portra
                   r"([a-z]+(?: [a-z]+)?)\b(?= in\b| of\b|\W*$)", re.I)
 # "is son ye jin also in be with you?", "does gong yoo star in X": whether someone is in a named film
 MEMBER = re.compile(r"\b(?:is|was|does|did|has)\s+([a-z][a-z' -]*?)\s+(?:also\s+|even\s+)?(?:in|been in|"
-                    r"(?:star|act|appear|play)(?:s|ed|red)? in|direct(?:ed)?|make|made)\b", re.I)
+                    r"(?:star|act|appear|play)(?:s|ed|red)? in|(?P<directs>direct(?:ed)?|make|made))\b", re.I)
 # "Jeong Min", "Lee Yong Gu", "Gang In Ho"; not a place or an event ("in South Korea", "the Korean War")
 CHARACTER_NAME = re.compile(r"(?<!\bin )(?<!\bthe )(?<!\bat )(?<!\bfrom )\b[A-Z][a-z]+(?:(?:[ -][A-Z][a-z]+)+|-[a-z]+)\b")
 FACT_LABEL = {"director": "Director", "release": "Released", "duration": "Runtime", "cast": "Cast"}
@@ -133,8 +133,7 @@ class Composer:
         member = MEMBER.search(q.text) if film and not q.unknown else None
         person = catalog_for(self.searcher).person("".join(words(member.group(1)))) if member else None
         if person:  # a yes or no from the film's cast list, not a passage that happens to name them
-            asks = "director" if re.match(r"direct|make|made", member.group(0).split()[-1], re.I) else "cast"
-            return self._in_cast(r, film, person[0], asks, note)
+            return self._in_cast(r, film, person[0], "director" if member.group("directs") else "cast", note)
         role = ROLE.search(q.text) if kind == "cast" and film and not q.unknown else None
         if role:  # "who played the daughter in X?": a sentence that names who plays her, not X's cast list
             return self._role(r, film, role.group(1), note)
@@ -432,15 +431,17 @@ class Composer:
         if found:
             return self._quote(r, key, found, note)
         name = escape_md(self.searcher.catalog.name(key))
-        cited, sentences = [], {}
         entry = catalog_for(self.searcher).get(key)
-        cast = entry.value("cast") if entry else None
         lead = f"The articles don't say who plays the {escape_md(role)} in **{name}**"
-        if cast:
-            nums = self.cite_facts(r, cast.facts, cited, sentences)
-            lead += f"; they give its cast: {escape_md(cast.text)} " + "".join(f"[{n}]" for n in nums)
-        lead += "."
-        return self._finish(r, lead, [], cited, abstained=True, note=note, sentences=sentences)
+        return self._declined_giving(r, lead, entry.value("cast") if entry else None, "cast", note)
+
+    def _declined_giving(self, r: SearchResult, lead: str, given, kind: str, note: str) -> Answer:
+        """A decline that says what the articles do give of that kind, cited ("…; they give its cast: …")."""
+        cited, sentences = [], {}
+        if given:
+            nums = self.cite_facts(r, given.facts, cited, sentences)
+            lead += f"; they give its {FACT_LABEL[kind].lower()}: {escape_md(given.text)} " + "".join(f"[{n}]" for n in nums)
+        return self._finish(r, lead + ".", [], cited, abstained=True, note=note, sentences=sentences)
 
     def _in_cast(self, r: SearchResult, key: str, person: tuple[str, ...], asks: str, note: str) -> Answer:
         """"Is Son Ye-Jin in Be With You?", "did Park Jin-Pyo direct Hope?": yes with the line that names them;
@@ -449,19 +450,16 @@ class Composer:
         name = escape_md(self.searcher.catalog.name(key))
         entry = catalog_for(self.searcher).get(key)
         given = entry.value(asks) if entry else None
-        cited, sentences = [], {}
         written = next((p for p in given.names if tuple(words(p)) == person), None) if given else None
         if written:  # the name as the article writes it
+            cited, sentences = [], {}
             nums = "".join(f"[{n}]" for n in self.cite_facts(r, given.facts, cited, sentences))
             role = "is in the cast of" if asks == "cast" else "directed"
             lead = f"Yes — {escape_md(written)} {role} **{name}** ({FACT_LABEL[asks].lower()}: {escape_md(given.text)}) {nums}."
             return self._finish(r, lead, [self.searcher.catalog.name(key)], cited, note=note, sentences=sentences)
         who = " ".join(w.capitalize() for w in person)
         lead = f"The articles don't name {escape_md(who)} " + ("as director of" if asks == "director" else "in") + f" **{name}**"
-        if given:
-            nums = self.cite_facts(r, given.facts, cited, sentences)
-            lead += f"; they give its {FACT_LABEL[asks].lower()}: {escape_md(given.text)} " + "".join(f"[{n}]" for n in nums)
-        return self._finish(r, lead + ".", [], cited, abstained=True, note=note, sentences=sentences)
+        return self._declined_giving(r, lead, given, asks, note)
 
     def _true_story(self, r: SearchResult, key: str, note: str) -> Answer | None:
         """"Is Northern Limit Line a true story?": what the catalog holds for it, cited ("is listed among films
