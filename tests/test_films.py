@@ -62,6 +62,7 @@ def test_no_title_no_match():
     ("who plays the dad in hope?", "Hope"), ("did park jin pyo direct hope", "Hope"),  # closing the question
     ("is she also in my annoying brother, or not", "My Annoying Brother"),
     ("hope looks heavy", "Hope"), ("always was so sad", "Always"),  # opening the sentence, said of
+    ("whats the other sad one, hope?", "Hope"), ("any other boxing ones, always maybe?", "Always"),  # offered last
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]
@@ -84,6 +85,7 @@ def test_everyday_word_titles_in_a_list_of_titles():
     "i hope it is true",  # an everyday sentence, though each of its other words may ask of a title
     "a film where a poor family never stops living in hope",  # a film described: its last word is a word
     "who plays the dad in hope, any idea",  # one word after "in" only where it closes the question
+    "a film about a family, always hoping for a better life?",  # after a comma, but not all that is left
 ])
 def test_an_everyday_word_is_not_a_title(question):
     assert CATALOG.match(question) == []

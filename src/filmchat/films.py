@@ -30,6 +30,8 @@ SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh|now) )*(?:what about|
 ABOUT_WHAT = re.compile(r"(?:(?:ok|okay|so|and|but|then) )*(?:whats|what is|what was)")
 OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  # alternatives, not "X and Y"
 APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", re.I)  # a title, then what it is
+# what may follow a title offered after a comma at the question's end ("any other sad ones, be with you maybe?")
+OFFERED_LAST = re.compile(r"\W*(?:(?:maybe|perhaps|i think|i guess|right|or something|or so)\W*)?", re.I)
 # words that ask, right after a title that opens a sentence ("the attorney who plays the lead")
 TOPIC_THEN_ASK = {"whats", "what", "who", "whos", "when", "how", "hows", "where", "which", "cast", "director",
                   "runtime", "release", "plot", "trailer"}
@@ -319,6 +321,8 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
     # where no film is described: "a film where the brothers live in harmony" is no title)
     if i > 0 and toks[i - 1][0] in ("in", *DIRECT_VERBS) and (ends and j - i > 1 or last and not DESCRIBES.search(text)):
         return True
+    if before.endswith((",", ":")) and OFFERED_LAST.fullmatch(text[toks[j - 1][3]:]):
+        return True  # offered after a comma to close the question: "whats the other autism one, marathon?"
     if APPOSITIVE.match(text[toks[j - 1][3]:]):
         return True  # "who directed hope, the one about the little girl?"
     if not opening and j < len(toks) and (toks[j][0] in TOPIC_THEN_ASK or toks[j][0] in SUBJECT_OF):
