@@ -81,6 +81,8 @@ def test_words_every_film_here_fits_are_no_part_of_the_meaning_searched(read, sh
     q = read("sad korean film about a high school boy dying of leukemia")
     assert dense_text(q) == "a high school boy dying of leukemia"  # "sad korean film" is closest to list intros
     assert dense_text(read("zombie movie where a guy is stuck at home")).startswith("zombie movie")  # content stays
+    assert dense_text(read("theres a movie where a prisoner gets let out")) == "a prisoner gets let out"  # led in
+    assert dense_text(read("i remember a sad film about a boxer")) == "a boxer"
     # the plot no article tells is declined, not answered with a reviewer's "A must-watch Korean movie …"
     a = shipped_composer.ask("korean movie where a mute grandmother in a mountain village looks after her city grandson")
     assert a.abstained, a.lead
