@@ -63,7 +63,7 @@ class Judge:
         anchored = q.named or ([q.focus] if q.focus else [])
         plain = content_words(q.text)
         if not anchored and not (q.which or q.plural) and (
-                (NEEDS_FILM.search(q.text) and len(plain) <= FOLLOWUP_WORDS) or fact_alone(q.text)):
+                (NEEDS_FILM.search(q.text) and len(plain) <= FOLLOWUP_WORDS) or fact_alone(q.text) or q.offered):
             return False, {"reason": "no film"}  # "who directed it?", "who was the director?": no film named or talked about
         if not anchored and plain and not any(self.mentions.mentioned((w,)) for w in plain):
             return False, {"reason": "nothing"}  # "<script>alert(1)</script>", "asdf qwer": no word of it is in any article

@@ -26,7 +26,7 @@ from .films import FilmCatalog
 from .index import Index
 from .judge import Judge
 from .mentions import Mentions
-from .question import (EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems,
+from .question import (ANOTHER_ONE, EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems,
                        description, films_named, says_nothing, sentences, dense_text, lexical_query, told_aside,
                        question_rest, read_question)
 from .ranking import FilmScore, Hit, fuse, rank_films, top_indices
@@ -123,6 +123,9 @@ class Searcher:
             q.offered = [self.catalog.name(k) for k in turns[-1].offered]  # or after films none of which stood out
             if q.unknown:
                 return q
+        if turns and turns[-1].offered and not (q.which or q.plural or EARLIER.search(q.text)):
+            q.offered = [self.catalog.name(k) for k in turns[-1].offered]  # the film the turn before looked for is
+            return q  # one of those it offered, not an older film of the conversation ("what disease does the girl have?")
         if not films:
             return q
         last_two = latest_first[:2]
@@ -148,7 +151,8 @@ class Searcher:
                 return q
         q.previous = turns[-1].asked
         if OTHER.search(q.text) and (q.plural or q.which):
-            q.exclude, q.plural = focus, True  # "what other films deal with autism?"
+            q.exclude = focus  # "what other films deal with autism?", "theres another one where a prisoner …"
+            q.plural = q.plural or not ANOTHER_ONE.search(q.text)
         elif not q.which:  # in "which film is about a man whose wife returns to him?", "him" is not the old film
             q.focus = focus  # "who directed it?", "what did the DNA test show?"
             q.search_text = f"{self.catalog.name(focus)}: {q.spelled}"
@@ -223,7 +227,7 @@ class Searcher:
         q = self.understand(question, history)
         n = len(self.index)
         dense, units = self.dense_scores(q)
-        lexical = self.index.lexical_scores(lexical_query(formal(q.search_text), q.mute))
+        lexical = self.index.lexical_scores(lexical_query(formal(q.search_text)))
         fused = fuse(dense, lexical, self.settings.fusion)
         intro, vouched = None, set()
         if q.plural and not q.exclude and n:
