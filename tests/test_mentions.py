@@ -33,7 +33,8 @@ def test_two_names_written_side_by_side_are_each_found(mentions):
 
 def test_written_means_as_written_not_by_stem(mentions):
     assert mentions.written("busan")
-    assert not mentions.written("busans")
+    assert not mentions.written("burning")  # "burned" is in the articles: the same stem, not the word
+    assert mentions.written("wilson") and mentions.written("americans")  # give or take a possessive or plural s
 
 
 def test_passage_terms_hold_stems_and_words_as_written(shipped_composer, mentions):

@@ -21,6 +21,10 @@ def test_control_characters_go_and_a_long_question_is_cut_and_says_so():
 def test_a_title_no_article_mentions_is_an_unknown_name_not_a_film(read):
     q = read("Who directed The Handmaiden?")
     assert q.unknown == ["The Handmaiden"] and q.named == []
+    # one capitalised word is a name the articles have only as written: "burned" is in them, "Burning" is not
+    assert read("Who directed Burning?").unknown == ["Burning"]
+    assert read("Which film involves Wilson's disease?").unknown == []  # "Wilson’s disease": a possessive s
+    assert read("Which film is about a boy adopted by Americans?").unknown == []  # "American": a plural s
 
 
 def test_an_everyday_word_that_is_a_title_counts_only_when_used_as_one(read):

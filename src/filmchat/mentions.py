@@ -67,8 +67,10 @@ class Mentions:
         return self._unit_terms[u]
 
     def written(self, word: str) -> bool:
-        """Whether some passage has this word as written (not only its stem)."""
-        return any(self.has_name(i, [word]) for i in top_indices(self.index.lexical_scores(word), MENTION_CANDIDATES))
+        """Whether some passage has this word as written (not only its stem), give or take a plural or possessive
+        "s" ("Americans" for "American", "Wilson" in "Wilson’s disease")."""
+        forms = [word, word + "s"] + ([word[:-1]] if word.endswith("s") else [])
+        return any(self.has_name(i, forms) for i in top_indices(self.index.lexical_scores(word), MENTION_CANDIDATES))
 
     def mentioned(self, phrase: tuple[str, ...]) -> bool:
         """Whether any passage (or its article title or film) has these words in this order; one word, in any form."""
@@ -113,8 +115,9 @@ class Mentions:
     def in_parts(self, phrase: tuple[str, ...]) -> bool:
         """Whether a run of capitalised words is one name the articles have, or names written side by side
         ("Orly Airport Martinique", "Nayoung Cho Doo Soon"): parts found as written, at least one of them longer
-        than a word (so "Lee Chang-dong" is not three everyday words that each occur somewhere)."""
-        if self.mentioned(phrase):
+        than a word (so "Lee Chang-dong" is not three everyday words that each occur somewhere). One word must be
+        found as written, not by its stem: "Who directed Burning?" names no film of the articles' "burned" house."""
+        if self.mentioned(phrase) if len(phrase) > 1 else self.written(phrase[0]):
             return True
         n = len(phrase)
         # best[i]: can the first i words be split into found parts, and does some part have several words
