@@ -154,3 +154,8 @@ def test_a_fact_of_a_described_film_is_that_films_fact_or_a_refusal(shipped_comp
 def test_a_year_in_a_sentence_is_no_release_date(shipped_composer):
     a = shipped_composer.ask("what year was I Can Speak released?")  # its passages have years, none of its release
     assert a.abstained and "came out" in a.lead and "I Can Speak" in a.lead, a.lead
+
+
+def test_who_is_in_a_film_asks_its_cast_not_its_card(shipped_composer):
+    a = shipped_composer.ask("who is in Hope?")  # no content word left, yet a fact is asked
+    assert not a.abstained and a.lead.startswith("**Hope** stars ") and a.card == [], a.lead

@@ -12,6 +12,7 @@ from filmchat.grounding import asked, states
 
 @pytest.mark.parametrize("question, name", [
     ("Who directed The Handmaiden?", "The Handmaiden"),
+    ("Who directed Burning?", "Burning"),  # an everyday word: the articles have "burned", not it
     ("Who stars in Ode to My Father?", "Ode to My Father"),
     ("Which films has Bong Joon-ho directed?", "Bong Joon-ho"),
     ("What is Lee Chang-dong's film Poetry about?", "Lee Chang-dong"),
@@ -37,6 +38,7 @@ def test_a_follow_up_to_a_film_no_article_mentions_stays_on_it(shipped_composer)
     ("who wrote the screenplay for Hope?", "who wrote **Hope**"),
     ("Who directed Taegukgi?", "who directed **Taegukgi**"),
     ("Who plays Aaron Bates in the film My Father?", "**My Father**"),
+    ("who is in My Father?", "who plays in **My Father**"),  # its "emotional portrayal" names no one
     # a remake's facts are not the film's own (Hope's metadata gives a director, but not the remake's)
     ("who directed the american remake of Hope?", "remake of **Hope**"),
     # a yes/no question about a true story is not answered by any sentence of the film

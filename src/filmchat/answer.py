@@ -120,7 +120,7 @@ class Composer:
             return structured
         kind = fact_kind(q.spelled) if (q.named or q.focus) and not q.plural else None  # "runtme": runtime
         film = self._film_in_question(r)
-        if film and self._is_card(r) and not q.unknown:
+        if film and not kind and self._is_card(r) and not q.unknown:  # "who is in Hope?" asks its cast, not its card
             return self._card(r, film, note)
         # "who wrote …", "did it win …", "where was it filmed?" (not "which film is about a man who wins …")
         other = asked(q.text) if not (q.plural or (q.which and not film)) else None
