@@ -13,6 +13,7 @@ from filmchat.grounding import asked, states
 @pytest.mark.parametrize("question, name", [
     ("Who directed The Handmaiden?", "The Handmaiden"),
     ("Who directed Burning?", "Burning"),  # an everyday word: the articles have "burned", not it
+    ("tell me about the movie Burning", "Burning"),  # "about the movie" describes no story to show the closest of
     ("Who stars in Ode to My Father?", "Ode to My Father"),
     ("Which films has Bong Joon-ho directed?", "Bong Joon-ho"),
     ("What is Lee Chang-dong's film Poetry about?", "Lee Chang-dong"),
@@ -195,3 +196,8 @@ def test_a_person_the_articles_name_or_an_everyday_phrase_is_not_refused(shipped
 def test_a_prize_asked_of_a_film_is_not_answered_by_its_cast(shipped_composer):
     a = shipped_composer.ask("who won best actor at the blue dragon awards for miracle in cell no. 7?")
     assert a.abstained and "award" in a.lead and "Park Shin-Hye" not in a.lead, a.lead
+
+
+def test_a_fact_not_given_is_named_in_a_follow_up_too(shipped_composer):
+    a = shipped_composer.ask("where did they film it", ["miracle in cell no 7 is my fav"])
+    assert a.abstained and a.lead.startswith("The articles don't say where **Miracle in Cell No. 7** was filmed"), a.lead
