@@ -62,6 +62,7 @@ def test_no_title_no_match():
     ("who plays the dad in hope?", "Hope"), ("did park jin pyo direct hope", "Hope"),  # closing the question
     ("is she also in my annoying brother, or not", "My Annoying Brother"),
     ("hope looks heavy", "Hope"), ("always was so sad", "Always"),  # opening the sentence, said of
+    ("actually nvm what about hope", "Hope"),  # a switch, after words that drop the last one
     ("whats the other sad one, hope?", "Hope"), ("any other boxing ones, always maybe?", "Always"),  # offered last
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):

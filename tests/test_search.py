@@ -126,6 +126,8 @@ def test_other_films_exclude_the_conversation_film(composer):
 def test_another_one_where_describes_one_new_film(composer):
     a = composer.ask("theres another one where a young diver searches a reef?", ["which film is about a lighthouse keeper?"])
     assert a.films[:1] == ["Salt Wind"] and not a.abstained and "Blue Harbour" not in a.films
+    b = composer.ask("now i want something else about a diver and a reef", ["which film is about a lighthouse keeper?"])
+    assert b.films[:1] == ["Salt Wind"] and not b.abstained and "Blue Harbour" not in b.films
 
 
 @pytest.mark.parametrize("question", [

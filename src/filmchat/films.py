@@ -26,7 +26,8 @@ NEAR_REMEMBERED = 50_000  # question words whose near title words are kept (a fu
 LIST_GAP = re.compile(r"\s*(?:[,;/&]|\bor\b|\band\b|\bvs\b\.?|\bversus\b)\s*(?:\bor\b|\band\b)?\s*", re.I)
 # the words before a title that switch the conversation to it ("what about hello ghost", "ok and silenced?"),
 # and the question that asks what a film is about ("what's hope about?")
-SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh|now) )*(?:what about|how about|what of|and|now)")  # "ok now hello ghost"
+SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh|now|actually|nvm|never mind|wait|well|alright|cool|thanks) )*"
+                    r"(?:what about|how about|what of|and|now)")  # "ok now hello ghost", "actually nvm what about my father"
 ABOUT_WHAT = re.compile(r"(?:(?:ok|okay|so|and|but|then) )*(?:whats|what is|what was)")
 OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  # alternatives, not "X and Y"
 APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", re.I)  # a title, then what it is
