@@ -120,12 +120,13 @@ class Searcher:
         films = [t.film for t in turns if t.film]
         if turns and turns[-1].film is None and NEEDS_FILM.search(q.text) and not q.which:
             q.unknown = list(turns[-1].unknown)  # "who directed it?" after a film no article mentions
-            q.offered = [self.catalog.name(k) for k in turns[-1].offered]  # or after films none of which stood out
             if q.unknown:
                 return q
         if turns and turns[-1].offered and not (q.which or q.plural or EARLIER.search(q.text)):
-            q.offered = [self.catalog.name(k) for k in turns[-1].offered]  # the film the turn before looked for is
-            return q  # one of those it offered, not an older film of the conversation ("what disease does the girl have?")
+            # "who directed it?", "what disease does the girl have?" after a turn that named its closest films without
+            # choosing one: the film meant is one of those, not an older film of the conversation
+            q.offered = [self.catalog.name(k) for k in turns[-1].offered]
+            return q
         if not films:
             return q
         last_two = latest_first[:2]
