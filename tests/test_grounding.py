@@ -176,6 +176,7 @@ def test_who_plays_a_part_is_answered_by_the_sentence_that_names_the_actor_besid
     ("did bong joon ho direct any of these?", "bong joon ho"),  # no catalog person has that surname
     ("is ode to my father on any of these lists?", "ode to my father"),  # a film, though it ends in a title
     ("does anyone recommend the classic? the love story with the letters", "the classic"),
+    ("is the host worth watching?", "the host"), ("does welcome to dongmakgol have a sad ending", "welcome to dongmakgol"),
 ])
 def test_a_person_no_article_names_is_refused_by_name_however_typed(shipped_composer, question, name):
     a = shipped_composer.ask(question)
@@ -187,6 +188,7 @@ def test_a_person_no_article_names_is_refused_by_name_however_typed(shipped_comp
     "whats gong yoo's character do for a living in train to busan",  # a possessive is the name's
     "is my father on any of these lists?", "is there anything on these lists that was released before 2006?",
     "can you recommend a sad movie?",  # a title the articles have, or no title at all
+    "is miracle in cell 7 worth watching?", "does it have a sad ending?",  # a title not as written; no title
 ])
 def test_a_person_the_articles_name_or_an_everyday_phrase_is_not_refused(shipped_composer, question):
     a = shipped_composer.ask(question)

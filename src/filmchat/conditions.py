@@ -65,12 +65,16 @@ GIVEN_NAME_ZIPF = 4.5
 # where a question names a person: "did X direct", "has X been in", "is X in"
 PERSON_SLOT = re.compile(r"\b(?:did|does|has|have|is|was)\s+([a-z]+(?:[ -][a-z]+){1,2})\s+(?:direct|directed|make|made|"
                          r"star|starred|act|acted|been in|in)\b")
-# where a question names a film: "is X on any of these lists?", "does anyone recommend X?", "have you seen X?"
+# where a question names a film: "is X on any of these lists?", "does anyone recommend X?", "have you seen X?",
+# "is X worth watching?", "does X have a sad ending?" (not "what's X about?": "what was the case about?" asks of a
+# film the conversation is about)
 TITLE_SLOT = re.compile(r"\bis (.+?) (?:on|in) (?:any of )?(?:these|the|this|your) (?:lists?|articles?)\b"
-                        r"|\b(?:recommend|(?:have|did) (?:you|u) (?:ever )?(?:seen|watched|heard of)) ([^?.!,]+?)\s*[?.!,]")
+                        r"|\b(?:recommend|(?:have|did) (?:you|u) (?:ever )?(?:seen|watched|heard of)) ([^?.!,]+?)\s*[?.!,]"
+                        r"|\bis ([^?.!,]+?) worth (?:watching|seeing|it)\b|\bdoes ([^?.!,]+?) have (?:a|an) (?:\w+ )?ending\b")
 # a run in a title slot that is a request or a kind, not a title ("recommend a sad movie?", "recommend me …")
-NOT_TITLE = re.compile(r"^(?:a|an|some|any|me|us|there|here|something|anything|everything|all|every|which|what|one|it|that|this|them|films?|movies?)\b"
-                       r"|\b(?:films?|movies?|dramas?|shows?|ones?|stories)\b")
+NOT_TITLE = re.compile(r"^(?:a|an|some|any|me|us|there|here|something|anything|everything|all|every|which|what|one|it|that|this|them|films?|movies?"
+                       r"|he|she|they|his|her|their)\b"
+                       r"|\b(?:films?|movies?|dramas?|shows?|ones?|stor(?:y|ies)|plot|ending|title|name|book|novel)\b")
 MAX_COMPARED = 3  # more films named than this, and "the oldest" among them ranks a list rather than compares
 MAX_TITLE_WORDS = 6  # the longest run of words read as a film's title the articles lack (the shipped titles: 1-5)
 # words that are never part of a person's name in a question ("did the director of Hope direct")
@@ -442,7 +446,7 @@ def unknown_name(text: str, catalog: Catalog, mentioned) -> str | None:
                 and not mentioned(run) and not catalog.person("".join(run)):
             return " ".join(run)
     for m in TITLE_SLOT.finditer(text.lower()):  # "is ode to my father on any of these lists?": a film no article has
-        said = (m.group(1) or m.group(2)).strip()
+        said = next(g for g in m.groups() if g).strip()
         run = tuple(words(said))
         if run and len(run) <= MAX_TITLE_WORDS and not NOT_TITLE.search(said) and not mentioned(run):
             return said

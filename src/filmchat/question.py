@@ -169,6 +169,14 @@ def _pieces(name: list[str], titled: set[int]) -> list[tuple[str, ...]]:
     return pieces
 
 
+def holds_title(q: Query, name: str) -> bool:
+    """Whether these words of the question are, or hold, a title it names ("is miracle in cell 7 worth watching?":
+    not written as the articles write it, yet *Miracle in Cell No. 7*)."""
+    nw = words(name)
+    at = find_words(words(q.text), nw)
+    return at is not None and any(t.span[0] < at + len(nw) and at < t.span[1] for t in q.titles)
+
+
 def find_words(seq: list[str], sub: list[str]) -> int | None:
     """Where ``sub`` starts in ``seq`` as a contiguous run of words, if it does."""
     n = len(sub)

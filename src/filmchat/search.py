@@ -27,7 +27,7 @@ from .index import Index
 from .judge import Judge
 from .mentions import Mentions
 from .question import (ANOTHER_ONE, EARLIER, NEEDS_FILM, ORDINALS, OTHER, REFERS_BACK, Query, asked_again, content_stems,
-                       description, films_named, says_nothing, sentences, dense_text, lexical_query, told_aside,
+                       description, films_named, holds_title, says_nothing, sentences, dense_text, lexical_query, told_aside,
                        question_rest, read_question)
 from .ranking import FilmScore, Hit, fuse, rank_films, top_indices
 from .settings import Settings
@@ -107,7 +107,8 @@ class Searcher:
             q.unknown = [n for n in q.unknown if not catalog_for(self).person("".join(words(n))) and not told_aside(q.text, n)]
         if not q.unknown and (other := compared_unknown(q, self.catalog, self.mentions.mentioned)):
             q.unknown = [other]  # "is christmas in august longer than hope?"
-        if not q.unknown and (name := unknown_name(q.text, catalog_for(self), self.mentions.mentioned)):
+        if not q.unknown and (name := unknown_name(q.text, catalog_for(self), self.mentions.mentioned)) \
+                and not holds_title(q, name):
             q.unknown = [name]  # "did park chan wook direct any of these?", "is ode to my father on these lists?"
         if q.unknown or not history:
             return q
