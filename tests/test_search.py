@@ -257,6 +257,8 @@ def test_a_characters_job_is_the_sentence_that_says_what_they_work_as(shipped_co
     assert not a.abstained and a.films[:1] == ["More than Blue"] and "radio producer" in a.lead, a.lead
     a = shipped_composer.ask("what does the dad do for work in it", ["the zombie train one"])
     assert a.films[:1] == ["Train To Busan"] and "fund manager" in a.lead, a.lead
+    a = shipped_composer.ask("what's Seok Woo's job in Train To Busan?")  # the character named, with a possessive
+    assert not a.abstained and "fund manager" in a.lead, a.lead
     a = shipped_composer.ask("what's the dad's job?", ["miracle in cell no 7"])  # no sentence says it
     assert a.abstained and "do for a living" in a.lead, a.lead
 

@@ -76,7 +76,7 @@ class Query:
     @property
     def names(self) -> list[str]:
         """Capitalised runs of words: people, places, events ("Lee Hyung Ho", "House Resolution No")."""
-        return [" ".join(words(m.group(1))) for m in NAME.finditer(self.text)]
+        return [" ".join(words(re.sub(r"['’]s$", "", m.group(1)))) for m in NAME.finditer(self.text)]  # "Seok Woo's job"
 
     @property
     def named(self) -> list[str]:
