@@ -17,7 +17,7 @@ from .catalog import Catalog, FilmEntry, Value
 from .facts import fact_kind
 from .mentions import is_english
 from .question import Query, sentences
-from .text import CONNECTORS, DESCRIBES, MONTH_NAMES, QUESTION_WORDS, word_tokens, words, zipf
+from .text import CONNECTORS, DESCRIBES, MONTH_NAMES, POSSESSIVE, QUESTION_WORDS, word_tokens, words, zipf
 
 # how months are shortened when typed ("sept–nov"), each to its month's number
 MONTH_SHORT = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
@@ -422,7 +422,7 @@ def unknown_name(text: str, catalog: Catalog, mentioned) -> str | None:
     words where a question names a person ("did X direct"); not found as written (``mentioned``) nor as a catalog
     person romanised another way. A film: a run of words where a question names one ("is X on any of these
     lists?", "does anyone recommend X?") that no article has. Capitalised names are read elsewhere."""
-    text = re.sub(r"['’]s\b", "", text)  # "gong yoo's character": Gong Yoo
+    text = POSSESSIVE.sub("", text)  # "gong yoo's character": Gong Yoo
     toks = word_tokens(text)
     for i, (low, raw, _, end) in enumerate(toks):
         if raw[:1].isupper() or low not in catalog.surnames:

@@ -17,7 +17,7 @@ import numpy as np
 from .facts import FACT_KINDS, fact_kind, fact_opening
 from .films import BARE_TITLE_WORDS, FilmCatalog, TitleMatch
 from .mentions import Mentions
-from .text import CONNECTORS, MONTH_NAMES, QUESTION_WORDS, bm25_tokens, capitalised_runs, content_words, formal, phrases, quoted, stems, word_tokens, words
+from .text import CONNECTORS, MONTH_NAMES, POSSESSIVE, QUESTION_WORDS, bm25_tokens, capitalised_runs, content_words, formal, phrases, quoted, stems, word_tokens, words
 
 # a question after films in the plural without "which" ("films set under Chun Doo Hwan's regime", "movies about
 # comfort women?"): several films may be right, so none has to stand out from the others (judge.py)
@@ -76,7 +76,7 @@ class Query:
     @property
     def names(self) -> list[str]:
         """Capitalised runs of words: people, places, events ("Lee Hyung Ho", "House Resolution No")."""
-        return [" ".join(words(re.sub(r"['’]s$", "", m.group(1)))) for m in NAME.finditer(self.text)]  # "Seok Woo's job"
+        return [" ".join(words(POSSESSIVE.sub("", m.group(1)))) for m in NAME.finditer(self.text)]  # "Seok Woo's job"
 
     @property
     def named(self) -> list[str]:

@@ -32,6 +32,7 @@ ORDINARY_ZIPF = 3.3
 
 WORD_TOKENS_REMEMBERED = 256  # texts whose words are remembered: a question and the passages its answer reads (memory)
 _WORD_AS_WRITTEN = re.compile(r"[0-9A-Za-z]+(?:[’'][0-9A-Za-z]+)*")
+POSSESSIVE = re.compile(r"['’]s\b")  # "Seok Woo's job", "gong yoo's character": the name is without it
 
 
 @functools.lru_cache(maxsize=WORD_TOKENS_REMEMBERED)
