@@ -319,6 +319,6 @@ def test_a_follow_up_asks_of_the_conversations_film_or_topic(shipped_composer):
 
 def test_an_everyday_word_title_used_as_a_word_is_still_searched_as_that_word(shipped_composer):
     # "marathon" is not the title here, but *Marathon*'s passages say "marathon runner": the word is content
-    a = shipped_composer.ask("which film is about a boy who runs a marathon")
+    a = shipped_composer.ask("which film is about a boy with autism who runs a marathon")
     assert a.films[:1] == ["Marathon"] and not a.abstained
 
