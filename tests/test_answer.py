@@ -159,3 +159,8 @@ def test_a_year_in_a_sentence_is_no_release_date(shipped_composer):
 def test_who_is_in_a_film_asks_its_cast_not_its_card(shipped_composer):
     a = shipped_composer.ask("who is in Hope?")  # no content word left, yet a fact is asked
     assert not a.abstained and a.lead.startswith("**Hope** stars ") and a.card == [], a.lead
+
+
+def test_whats_a_title_about_typed_with_an_apostrophe_gets_the_film(shipped_composer):
+    a = shipped_composer.ask("what's miracle in cell no 7 about")  # "what's" is read as "whats", a question word
+    assert not a.abstained and a.films[:1] == ["Miracle in Cell No. 7"], a.lead

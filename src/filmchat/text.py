@@ -21,6 +21,7 @@ QUESTION_WORDS = frozenset(
     "drama dramas korean there any many much tell me please one ones story stories get got make made can could would "
     "should will i you your my we our us has have had named called mention mentions mentioned involve involves "
     "involved feature features featured deal deals dealt character characters "
+    "whats whos hows whens wheres whys "  # "what's" is read as one word, "whats": a question word as "what" is
     # how people frame a search ("I always wanted to find a film about …"), not what the film is about
     "find looking search searching trying want wanted watched recall".split()
 )
