@@ -177,6 +177,7 @@ def test_who_plays_a_part_is_answered_by_the_sentence_that_names_the_actor_besid
     ("is ode to my father on any of these lists?", "ode to my father"),  # a film, though it ends in a title
     ("does anyone recommend the classic? the love story with the letters", "the classic"),
     ("is the host worth watching?", "the host"), ("does welcome to dongmakgol have a sad ending", "welcome to dongmakgol"),
+    ("what is ode to my father about?", "ode to my father"),  # opening a conversation
 ])
 def test_a_person_no_article_names_is_refused_by_name_however_typed(shipped_composer, question, name):
     a = shipped_composer.ask(question)
@@ -203,3 +204,8 @@ def test_a_prize_asked_of_a_film_is_not_answered_by_its_cast(shipped_composer):
 def test_a_fact_not_given_is_named_in_a_follow_up_too(shipped_composer):
     a = shipped_composer.ask("where did they film it", ["miracle in cell no 7 is my fav"])
     assert a.abstained and a.lead.startswith("The articles don't say where **Miracle in Cell No. 7** was filmed"), a.lead
+
+
+def test_what_is_x_about_later_in_a_conversation_asks_of_its_film(shipped_composer):
+    a = shipped_composer.ask("what was the court case about", ["who directed the attorney"])
+    assert "don't mention" not in a.lead and "The Attorney" in a.lead, a.lead

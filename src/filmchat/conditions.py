@@ -66,11 +66,12 @@ GIVEN_NAME_ZIPF = 4.5
 PERSON_SLOT = re.compile(r"\b(?:did|does|has|have|is|was)\s+([a-z]+(?:[ -][a-z]+){1,2})\s+(?:direct|directed|make|made|"
                          r"star|starred|act|acted|been in|in)\b")
 # where a question names a film: "is X on any of these lists?", "does anyone recommend X?", "have you seen X?",
-# "is X worth watching?", "does X have a sad ending?" (not "what's X about?": "what was the case about?" asks of a
-# film the conversation is about)
+# "is X worth watching?", "does X have a sad ending?"; and, opening a conversation, "what's X about?" (later in
+# one, "what was the case about?" asks of the film it is about)
 TITLE_SLOT = re.compile(r"\bis (.+?) (?:on|in) (?:any of )?(?:these|the|this|your) (?:lists?|articles?)\b"
                         r"|\b(?:recommend|(?:have|did) (?:you|u) (?:ever )?(?:seen|watched|heard of)) ([^?.!,]+?)\s*[?.!,]"
                         r"|\bis ([^?.!,]+?) worth (?:watching|seeing|it)\b|\bdoes ([^?.!,]+?) have (?:a|an) (?:\w+ )?ending\b")
+ABOUT_SLOT = re.compile(r"^\W*(?:(?:so|ok|okay|and|but|hey) )*(?:whats|what's|what is|what was) ([^?.!,]+?) about\s*[?.!]*$")
 # a run in a title slot that is a request or a kind, not a title ("recommend a sad movie?", "recommend me …")
 NOT_TITLE = re.compile(r"^(?:a|an|some|any|me|us|there|here|something|anything|everything|all|every|which|what|one|it|that|this|them|films?|movies?"
                        r"|he|she|they|his|her|their)\b"
@@ -415,7 +416,7 @@ def compared_unknown(q: Query, films, mentioned) -> str | None:
     return " ".join(run)
 
 
-def unknown_name(text: str, catalog: Catalog, mentioned) -> str | None:
+def unknown_name(text: str, catalog: Catalog, mentioned, opening: bool = False) -> str | None:
     """A person or a film typed in lower case that no article names. A person ("did park chan wook direct any of
     these?", "who is kim ji-young"): a surname the catalog's people have, then one or two given names, rare words
     of which one at least is hyphen-joined, not an English word, or a given name the catalog has; or any run of
@@ -445,7 +446,8 @@ def unknown_name(text: str, catalog: Catalog, mentioned) -> str | None:
         if all(zipf(w) < GIVEN_NAME_ZIPF and w not in QUESTION_WORDS for w in run) \
                 and not mentioned(run) and not catalog.person("".join(run)):
             return " ".join(run)
-    for m in TITLE_SLOT.finditer(text.lower()):  # "is ode to my father on any of these lists?": a film no article has
+    slots = [*TITLE_SLOT.finditer(text.lower()), *(ABOUT_SLOT.finditer(text.lower()) if opening else [])]
+    for m in slots:  # "is ode to my father on any of these lists?": a film no article has
         said = next(g for g in m.groups() if g).strip()
         run = tuple(words(said))
         if run and len(run) <= MAX_TITLE_WORDS and not NOT_TITLE.search(said) and not mentioned(run):

@@ -107,7 +107,7 @@ class Searcher:
             q.unknown = [n for n in q.unknown if not catalog_for(self).person("".join(words(n))) and not told_aside(q.text, n)]
         if not q.unknown and (other := compared_unknown(q, self.catalog, self.mentions.mentioned)):
             q.unknown = [other]  # "is christmas in august longer than hope?"
-        if not q.unknown and (name := unknown_name(q.text, catalog_for(self), self.mentions.mentioned)) \
+        if not q.unknown and (name := unknown_name(q.text, catalog_for(self), self.mentions.mentioned, not history)) \
                 and not holds_title(q, name):
             q.unknown = [name]  # "did park chan wook direct any of these?", "is ode to my father on these lists?"
         if q.unknown or not history:
