@@ -422,7 +422,8 @@ def unknown_name(text: str, catalog: Catalog, mentioned, opening: bool = False) 
     of which one at least is hyphen-joined, not an English word, or a given name the catalog has; or any run of
     words where a question names a person ("did X direct"); not found as written (``mentioned``) nor as a catalog
     person romanised another way. A film: a run of words where a question names one ("is X on any of these
-    lists?", "does anyone recommend X?") that no article has. Capitalised names are read elsewhere."""
+    lists?", "does anyone recommend X?"; with ``opening``, the conversation's first question, "what's X about?" too)
+    that no article has. Capitalised names are read elsewhere."""
     text = POSSESSIVE.sub("", text)  # "gong yoo's character": Gong Yoo
     toks = word_tokens(text)
     for i, (low, raw, _, end) in enumerate(toks):

@@ -47,7 +47,7 @@ TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "
 BARE_TITLE_WORDS = QUESTION_WORDS | set(
     "tell about info information describe summarize summarise details know plot synopsis directed direct director "
     "directors release released come came out premiere premiered long runtime running time length minutes cast star "
-    "stars starring starred plays played actor actors actress year date whats hows whos whens "
+    "stars starring starred plays played actor actors actress year date "
     "true based real right really actually "  # "is marathon also a true story?", "what's the runtime on hope"
     "ok okay so and then but hmm um hey also well".split())  # "ok how long is harmony"
 
