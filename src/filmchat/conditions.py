@@ -67,7 +67,7 @@ PERSON_SLOT = re.compile(r"\b(?:did|does|has|have|is|was)\s+([a-z]+(?:[ -][a-z]+
                          r"star|starred|act|acted|been in|in)\b")
 # where a question names a film: "is X on any of these lists?", "does anyone recommend X?", "have you seen X?",
 # "is X worth watching?", "does X have a sad ending?"; and, opening a conversation, "what's X about?" (later in
-# one, "what was the case about?" asks of the film it is about)
+# one, "what was the court case about?" asks of the film it is about)
 TITLE_SLOT = re.compile(r"\bis (.+?) (?:on|in) (?:any of )?(?:these|the|this|your) (?:lists?|articles?)\b"
                         r"|\b(?:recommend|(?:have|did) (?:you|u) (?:ever )?(?:seen|watched|heard of)) ([^?.!,]+?)\s*[?.!,]"
                         r"|\bis ([^?.!,]+?) worth (?:watching|seeing|it)\b|\bdoes ([^?.!,]+?) have (?:a|an) (?:\w+ )?ending\b")
@@ -447,7 +447,8 @@ def unknown_name(text: str, catalog: Catalog, mentioned, opening: bool = False) 
         if all(zipf(w) < GIVEN_NAME_ZIPF and w not in QUESTION_WORDS for w in run) \
                 and not mentioned(run) and not catalog.person("".join(run)):
             return " ".join(run)
-    slots = [*TITLE_SLOT.finditer(text.lower()), *(ABOUT_SLOT.finditer(text.lower()) if opening else [])]
+    lowered = text.lower()
+    slots = [*TITLE_SLOT.finditer(lowered), *(ABOUT_SLOT.finditer(lowered) if opening else [])]
     for m in slots:  # "is ode to my father on any of these lists?": a film no article has
         said = next(g for g in m.groups() if g).strip()
         run = tuple(words(said))
