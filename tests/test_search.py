@@ -296,9 +296,14 @@ def test_a_follow_up_after_a_turn_that_found_no_single_film_asks_which_of_its_cl
     assert b.abstained and b.lead.startswith("Which film do you mean: ") and all(n in b.lead for n in named), b.lead
     c = shipped_composer.ask("who directed it?", ["what's the weather in busan"])  # declined, no films named
     assert c.abstained and "Train To Busan" not in c.lead, c.lead
-    # a follow-up after such a turn that looked for another film than the conversation's is about one of those too
-    d = shipped_composer.ask("what disease does the girl have", ["my son looks sad", "theres another one" + first[7:]])
-    assert d.abstained and d.lead.startswith("Which film do you mean: ") and "My Son" not in d.lead, d.lead
+    # a follow-up after such a turn that looked for another film than the conversation's is about one of those too:
+    # the one whose passages alone hold what it asks about ("disease": His Last Gift's "Wilson's disease") ...
+    history = ["my son looks sad", "theres another one" + first[7:]]
+    d = shipped_composer.ask("what disease does the girl have", history)
+    assert not d.abstained and d.films[0] == "His Last Gift" and "Wilson" in d.lead, d.lead
+    # ... and the user is asked which when its words are in more than one of them ("girl": all three)
+    e = shipped_composer.ask("how old is the girl", history)
+    assert e.abstained and e.lead.startswith("Which film do you mean: ") and "My Son" not in e.lead, e.lead
 
 
 def test_a_blind_woman_is_the_articles_visually_impaired_woman(shipped_composer):

@@ -123,11 +123,16 @@ class Searcher:
             q.unknown = list(turns[-1].unknown)  # "who directed it?" after a film no article mentions
             if q.unknown:
                 return q
+        chosen = None
         if turns and turns[-1].offered and not (q.which or q.plural or EARLIER.search(q.text)):
             # "who directed it?", "what disease does the girl have?" after a turn that named its closest films without
-            # choosing one: the film meant is one of those, not an older film of the conversation
-            q.offered = [self.catalog.name(k) for k in turns[-1].offered]
-            return q
+            # choosing one: the film meant is one of those, not an older film of the conversation; the one whose
+            # passages alone hold what the follow-up asks about ("disease", "girl"), else the user is asked which
+            chosen = self._chosen(q, list(turns[-1].offered))
+            if chosen is None:
+                q.offered = [self.catalog.name(k) for k in turns[-1].offered]
+                return q
+            films = [*films, chosen]
         if not films:
             return q
         last_two = latest_first[:2]
@@ -147,7 +152,7 @@ class Searcher:
             if focus != films[-1] and TWO_COMPARED.search(EARLIER.sub(" ", q.text)):
                 q.compared = [films[-1], focus]  # "which is longer, that or the first one?": the latest and that one
                 return q
-        else:  # every film a turn named counts ("… spirits' homecoming or train to busan", then "the zombie one")
+        elif chosen is None:  # every film a turn named counts ("… spirits' homecoming or train to busan", then "the zombie one")
             focus = self._described(q, [k for t in turns for k in (t.also or (t.film,)) if k], focus)
             if focus is None:  # "ok and the zombie train one", after a film about a prisoner: a new film
                 return q
@@ -176,6 +181,17 @@ class Searcher:
         again = read_question(text, self.catalog, self.mentions, self.settings.max_question_chars)
         again.typed = q.text
         return again
+
+    def _chosen(self, q: Query, offered: list[str]) -> str | None:
+        """Of the films a declined turn offered, the one whose passages hold more of the follow-up's content words
+        than any other and at least half of them ("what disease does the girl have?": only *His Last Gift*'s
+        passages name a disease); None when the follow-up has none ("who directed it?") or no film holds more."""
+        content = content_stems(q)
+        if not content:
+            return None
+        held = sorted(((self.mentions.held(content, self.catalog.chunk_ids.get(k, [])), k) for k in offered), reverse=True)
+        (best, key), runner_up = held[0], (held[1][0] if len(held) > 1 else 0)
+        return key if best > runner_up and 2 * best >= len(content) else None
 
     def _described(self, q: Query, films: list[str], latest: str) -> str | None:
         """A follow-up that names something of an earlier film ("when did the remake come out?", "who directed
