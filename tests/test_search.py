@@ -287,6 +287,12 @@ def test_an_age_or_a_runtime_is_stated_in_words_that_say_it_or_declined(shipped_
     assert a.abstained and "Northern Limit Line" in a.lead, a.lead
 
 
+def test_a_follow_up_typed_in_chat_speak_is_compared_with_the_films_sentences_in_their_words(shipped_composer):
+    # "b4" is "before": typed as it was, the question without the film's name matched none of My Son's sentences
+    a = shipped_composer.ask("how long was he good b4 they let him out for a day", ["what about my son, the prison one"])
+    assert not a.abstained and a.films[0] == "My Son" and "15 years" in a.lead, a.lead
+
+
 def test_a_follow_up_after_a_turn_that_found_no_single_film_asks_which_of_its_closest(shipped_composer):
     first = "a movie where a prisoner gets let out to save a sick little girl"
     a = shipped_composer.ask(first)

@@ -41,6 +41,7 @@ def test_formal_puts_a_casual_question_in_the_articles_register():
     assert formal("whats the film where the dad didnt do it") == "what is the film where the father did not do it"
     assert formal("my bro and his kids") == "my brother and his children"
     assert formal("a boxer and a blind woman") == "a boxer and a visually impaired woman"  # as articles put it
+    assert formal("was he good b4 they let him out, like 2 hrs") == "was he good before they let him out, like 2 hours"
     assert formal("don't change what has an apostrophe, nor Dadaism") == "don't change what has an apostrophe, nor Dadaism"
 
 

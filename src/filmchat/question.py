@@ -189,9 +189,10 @@ def t_words(text: str, t: TitleMatch) -> list[str]:
 
 
 def question_rest(q: Query) -> str:
-    """The question without the film titles it names ("who directed Hope?" -> "who directed")."""
+    """The question without the film titles it names ("who directed Hope?" -> "who directed"), in formal words
+    as the dense text is ("how long was he good b4 …" is compared with the film's sentences as "… before …")."""
     drop = {i for t in q.titles for i in range(*t.span)}
-    return " ".join(w for i, w in enumerate(words(q.text)) if i not in drop) or q.text
+    return formal(" ".join(w for i, w in enumerate(words(q.text)) if i not in drop)) or q.text
 
 
 def dense_text(q: Query) -> str:

@@ -183,6 +183,8 @@ CASUAL = {
     "dad": "father", "daddy": "father", "mom": "mother", "mum": "mother", "mommy": "mother", "grandma": "grandmother",
     "granny": "grandmother", "grandpa": "grandfather", "kid": "child", "kids": "children", "bro": "brother",
     "sis": "sister", "gf": "girlfriend", "bf": "boyfriend", "guy": "man", "guys": "men", "flick": "film",
+    "b4": "before", "abt": "about", "ppl": "people", "coz": "because", "yrs": "years", "hrs": "hours",
+    "mins": "minutes",
     "blind": "visually impaired", "deaf": "hearing impaired",
 }
 _CASUAL = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CASUAL), key=len, reverse=True)) + r")\b(?![’'])", re.I)
