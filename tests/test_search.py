@@ -175,6 +175,29 @@ def test_a_list_introduction_copied_into_another_article_is_still_cited(tmp_path
     assert {"Night Train", "Snow Field"} <= {f.name for f in r.films}
 
 
+def test_a_film_sentence_that_says_what_every_film_here_is_does_not_answer_for_its_film(tmp_path, embedder):
+    """A reviewer's "a must-watch movie that will make you cry" is nearest to the article's own introduction: it had
+    answered a war romance no article has, and anything asking for a sad film, with its film."""
+    from filmchat.settings import load_settings
+
+    text = ("Sad Films\n\nHere are some sad movies that will make you cry.\n\n"
+            "1. Night Train\n\nA must-watch movie that will make you cry, so prepare your tissues. "
+            "A conductor hides a runaway girl in the luggage car.\n\n"
+            "2. Snow Field\n\nTwo sisters cross a frozen field to find their father's cabin.\n\n"
+            "3. Paper Boats\n\nA fisherman teaches his deaf son to sail before the storm season.\n")
+    s = load_settings(env={}, corpus_dir=write_corpus(tmp_path / "c", {"sad.txt": text}), index_dir=tmp_path / "i")
+    composer = open_composer(s, embedder=embedder, log=lambda m: None)
+    index, searcher = composer.searcher.index, composer.searcher
+    said = {index.chunks[int(index.units[u, 0])].text[slice(*index.unit_span(u))]: searcher.generic(u)
+            for u in range(len(index.units)) if searcher.chunk_film[int(index.units[u, 0])]}
+    assert [t for t, generic in said.items() if generic] == ["A must-watch movie that will make you cry, so prepare your tissues."]
+    for question in ("a sad war movie where a soldier falls in love with a nurse", "a movie that will make me cry"):
+        a = composer.ask(question)
+        assert a.abstained and "must-watch" not in a.lead, a.lead
+    a = composer.ask("which film is about a conductor hiding a girl?")  # its story sentence still answers
+    assert not a.abstained and a.films[0] == "Night Train", a.lead
+
+
 def test_words_that_mean_a_story_are_told_from_chatter(shipped_composer):
     searcher = shipped_composer.searcher
     assert searcher.means_a_story(["zombies", "train"])

@@ -50,6 +50,7 @@ NAME_BOOST = 0.4  # in units of the best fused score: a name in the question fou
 # questions (lowered to 0.35 there, 0.35 here loses 4 filters of 270 on the structured sets)
 STORY_COSINE = 0.39
 CANDIDATES = 50  # passages kept per question (films are ranked from these; citations come from them)
+GENERIC_CHECKED = 10  # the passages closest in meaning whose best sentence is checked for saying what every film is
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Searcher:
         self.judge = Judge(index, self.catalog, self.mentions, settings, lambda text: embedder.encode([text])[0])
         self._plot_vector = None
         self._turns: dict[bytes, Turn] = {}  # sha256 of a conversation prefix -> its last turn
+        self._generic: dict[int, bool] = {}  # unit -> whether its nearest sentence is one of no film (``generic``)
 
     def use_settings(self, settings: Settings) -> None:
         """Answer with other thresholds from now on (`filmchat eval` tries several); a conversation's films
@@ -296,10 +298,33 @@ class Searcher:
         if len(texts) > 1:
             q.rest_vector = vectors[1]
         best = self.index.dense(vectors[0], k)
+        for c in sorted(best, key=lambda c: -best[c][0])[:GENERIC_CHECKED]:
+            if self.chunk_film[c] and self.generic(best[c][1]):  # scored by its other sentences
+                rows = [u for u in self.index.units_of(c) if u != best[c][1]]
+                cosines = self.index.embeddings[rows] @ vectors[0] if rows else np.zeros(0)
+                best[c] = (float(cosines.max()), rows[int(cosines.argmax())]) if rows else (0.0, best[c][1])
         dense = np.zeros(n, dtype=np.float32)
         for c, (s, _) in best.items():
             dense[c] = max(s, 0.0)
         return dense, {c: u for c, (_, u) in best.items()}
+
+    def generic(self, unit: int) -> bool:
+        """Whether a film's sentence is nearer to a sentence about no film (an article's own introduction: "Here are
+        some good Korean movies that will make tears come out of your eyes") than to any other sentence of the
+        collection. "A must-watch Korean movie that will make you cry" says what every film here is: it is no
+        evidence that a question describes its film ("korean war movie, a north korean soldier falls in love …"
+        had been answered with it), nor a rival to the film a question does describe. No threshold: the nearest
+        sentence decides. Checked for the few best passages of a question, and remembered."""
+        if unit not in self._generic:
+            vector = self.index.embeddings[unit]
+            chunk = int(self.index.units[unit, 0])
+            own = [u for u in self.index.units_of(chunk) if u != unit]
+            nearest, film = (float((self.index.embeddings[own] @ vector).max()), True) if own else (-1.0, True)
+            for c, (score, u) in self.index.dense(vector, GENERIC_CHECKED).items():
+                if c != chunk and score > nearest:
+                    nearest, film = score, self.chunk_film[c] is not None
+            self._generic[unit] = not film
+        return self._generic[unit]
 
     def means_a_story(self, words: list[str]) -> bool:
         """Whether these words, alone, mean what some sentence of the articles says: "prison" does, "my mom really
