@@ -64,6 +64,7 @@ def test_no_title_no_match():
     ("hope looks heavy", "Hope"), ("always was so sad", "Always"),  # opening the sentence, said of
     ("actually nvm what about hope", "Hope"),  # a switch, after words that drop the last one
     ("whats the other sad one, hope?", "Hope"), ("any other boxing ones, always maybe?", "Always"),  # offered last
+    ("is hope any good?", "Hope"), ("always korean version worth watching?", "Always"),  # asked if it is worth it
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]
@@ -87,6 +88,7 @@ def test_everyday_word_titles_in_a_list_of_titles():
     "a film where a poor family never stops living in hope",  # a film described: its last word is a word
     "who plays the dad in hope, any idea",  # one word after "in" only where it closes the question
     "a film about a family, always hoping for a better life?",  # after a comma, but not all that is left
+    "i hope this one is any good",  # a verb before it
 ])
 def test_an_everyday_word_is_not_a_title(question):
     assert CATALOG.match(question) == []

@@ -89,6 +89,10 @@ def test_a_follow_up_follows_the_latest_film(shipped_composer):
     assert "Train To Busan" in shipped_composer.ask("who directed it?", history).lead
     # "the first one" of a conversation is a film, not the earliest release
     assert "Train To Busan" in shipped_composer.ask("when did the first one come out?", history[::-1]).lead
+    # "a different one, …" describes a film other than the conversation's, as "another one where …" does
+    switched = ["wedding dress movie", "ok different one, the 14 yr old girl taken by the japanese army"]
+    a = shipped_composer.ask("when did that come out", switched)
+    assert not a.abstained and a.films[0] == "Spirits’ Homecoming" and "2016" in a.lead, a.lead
 
 
 def test_every_listed_film_carries_a_citation_of_its_own(shipped_composer):
@@ -115,6 +119,7 @@ def test_what_a_question_asks_for():
     assert asked("where did they shoot A Werewolf Boy?").kind == "location"
     assert asked("inmate whose 15 years of good behaviour earns him 24 hours outside") is None
     assert asked("which film is about a man who always lies?") is None
+    assert asked("whos the main guy in silenced").kind == asked("who is the main character in silenced").kind == "character"
     assert states("awards", "It won Best Film at the festival.") and not states("awards", "It stars Gong Yoo.")
     assert not states("awards", "Jin Tae wins a medal of honor.")  # a prize in the story is not the film's award
 

@@ -128,6 +128,8 @@ def test_another_one_where_describes_one_new_film(composer):
     assert a.films[:1] == ["Salt Wind"] and not a.abstained and "Blue Harbour" not in a.films
     b = composer.ask("now i want something else about a diver and a reef", ["which film is about a lighthouse keeper?"])
     assert b.films[:1] == ["Salt Wind"] and not b.abstained and "Blue Harbour" not in b.films
+    c = composer.ask("ok different one, a young diver and a reef", ["which film is about a lighthouse keeper?"])
+    assert c.films[:1] == ["Salt Wind"] and not c.abstained and "Blue Harbour" not in c.films
 
 
 @pytest.mark.parametrize("question", [

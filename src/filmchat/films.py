@@ -37,6 +37,8 @@ OFFERED_LAST = re.compile(r"\W*(?:(?:maybe|perhaps|i think|i guess|right|or some
 TOPIC_THEN_ASK = {"whats", "what", "who", "whos", "when", "how", "hows", "where", "which", "cast", "director",
                   "runtime", "release", "plot", "trailer"}
 DIRECT_VERBS = {"direct", "directed", "directs"}  # "did park jin pyo direct hope?": what follows is a film
+# what a question asks of a film it opens with: "is hope any good?", "be with you korean version worth watching?"
+WORTH = re.compile(r"^\s*(?:[\w'’]+\s+){0,2}?(?:any good|worth (?:watching|seeing|it|a watch))\b", re.I)
 # a verb that makes an opening title the subject of a sentence ("silenced looks heavy", "hope was brutal")
 SUBJECT_OF = {"was", "looks", "looked", "seems", "seemed", "sounds", "sounded"}
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")
@@ -326,6 +328,8 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
         return True  # offered after a comma to close the question: "whats the other autism one, marathon?"
     if APPOSITIVE.match(text[toks[j - 1][3]:]):
         return True  # "who directed hope, the one about the little girl?"
+    if opening in ("", "is", "was") and WORTH.match(text[toks[j - 1][3]:]):
+        return True  # "is hope any good?", "be with you korean version any good?"
     if not opening and j < len(toks) and (toks[j][0] in TOPIC_THEN_ASK or toks[j][0] in SUBJECT_OF):
         return True  # the title, then what is asked of it or said of it: "hope cast?", "silenced looks heavy"
     if all(w in BARE_TITLE_WORDS for k, (w, *_rest) in enumerate(toks) if not i <= k < j):

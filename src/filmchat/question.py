@@ -24,7 +24,7 @@ from .text import CONNECTORS, MONTH_NAMES, POSSESSIVE, QUESTION_WORDS, bm25_toke
 MANY = re.compile(r"^\W*(?:[a-z]+\s+){0,2}(films|movies)\b|\b(films|movies)\s+(about|where|with|that|set|in which|featuring)\b", re.I)
 PLURAL = re.compile(r"\b(which|what|list|name|any|all)\b.{0,20}\b(films|movies|shows|dramas|ones)\b|\bother (films|movies|shows)\b", re.I)
 WHICH = re.compile(r"^\s*(which|what)\s+(korean\s+)?(film|movie|show|drama|one)s?\b|\b(films?|movies?)\s+(about|where|with|that|in which)\b"
-                   r"|\b(the|another) (one|film|movie) (with|about|where|that|who|in which)\b|\bsomething else (with|about|where|like|that)\b|\b(is there|any) (one|a film|a movie)s? (with|about|where|that|in which)\b"
+                   r"|\b(the|another) (one|film|movie) (with|about|where|that|who|in which)\b|\bdifferent (one|film|movie)\b|\bsomething else (with|about|where|like|that)\b|\b(is there|any) (one|a film|a movie)s? (with|about|where|that|in which)\b"
                    r"|\b(what('?s| is| was) (it|that|this)( film| movie)? called|which one (is|was) it|what('?s| is| was) (its|the) (name|title)\b(?!\s+of\s+(?:the|his|her|a|an)\s+(?!film\b|movie\b)))", re.I)
 # (not "what's the name of the guy he wants her to marry": a character's name)
 # "the first one", "the other film": an earlier film of the conversation than the latest
@@ -45,8 +45,8 @@ FRAME = re.compile(r"^\s*(which|what)\s+(korean\s+)?(films?|movies?|shows?|drama
                    r"|" + phrases()["cues"]["frame"], re.I)  # "sad korean film about …": words any film here fits
 # a capitalised run of two or more words after the first word: a person, place or event ("Lee Hyung Ho")
 NAME = re.compile(r"(?<!^)(?<![.?!] )\b([A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+)?[A-Z0-9][\w’'-]*)+)")
-OTHER = re.compile(r"\b(other|else|another|similar|also)\b", re.I)
-ANOTHER_ONE = re.compile(r"\b(another|one other) (one|film|movie)\b|\bsomething else\b", re.I)  # one film, not the conversation's
+OTHER = re.compile(r"\b(other|else|another|similar|also|different)\b", re.I)
+ANOTHER_ONE = re.compile(r"\b(another|one other|different) (one|film|movie)\b|\bsomething else\b", re.I)  # one film, not the conversation's
 # "who directed it?" needs a film: named, or the conversation's
 NEEDS_FILM = re.compile(r"\b(it|its|it's|(this|that) (film|movie|show|drama|one))\b", re.I)
 
