@@ -90,3 +90,11 @@ def test_words_every_film_here_fits_are_no_part_of_the_meaning_searched(read, sh
     # the plot no article tells is declined, not answered with a reviewer's "A must-watch Korean movie …"
     a = shipped_composer.ask("korean movie where a mute grandmother in a mountain village looks after her city grandson")
     assert a.abstained, a.lead
+
+
+def test_content_words_are_counted_as_the_articles_write_them(read):
+    # "kids whose mom walks out" is held by "children abandoned by their mother"; a two-word form ("visually
+    # impaired") is not split into two words to find
+    casual, formal = read("two kids whose mom walks out on them"), read("two children whose mother walks out on them")
+    assert content_stems(casual) == content_stems(formal) and "mother" in content_stems(casual)
+    assert "blind" in content_stems(read("which films have a blind girl?"))
