@@ -45,6 +45,7 @@ def test_a_follow_up_to_a_film_no_article_mentions_stays_on_it(shipped_composer)
     # a yes/no question about a true story is not answered by any sentence of the film
     ("is Train to Busan based on a true story?", "whether **Train To Busan** is based on a true story"),
     ("is Train to Busan dubbed in english?", "what language **Train To Busan** is in"),
+    ("how much is a ticket to see train to busan", "any price to do with **Train To Busan**"),
     # a part of the film: its cast list does not say who plays it, so the answer says so and gives the list
     ("who played the daughter in Miracle in Cell No. 7?", "who plays the daughter in **Miracle in Cell No. 7**; they give its cast"),
 ])
@@ -119,6 +120,7 @@ def test_what_a_question_asks_for():
     assert asked("where did they shoot A Werewolf Boy?").kind == "location"
     assert asked("inmate whose 15 years of good behaviour earns him 24 hours outside") is None
     assert asked("which film is about a man who always lies?") is None
+    assert asked("KTX seoul to busan ticket price?").kind == "price"  # its passage names the KTX, no price
     assert asked("whos the main guy in silenced").kind == asked("who is the main character in silenced").kind == "character"
     assert states("awards", "It won Best Film at the festival.") and not states("awards", "It stars Gong Yoo.")
     assert not states("awards", "Jin Tae wins a medal of honor.")  # a prize in the story is not the film's award
