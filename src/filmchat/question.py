@@ -17,7 +17,7 @@ import numpy as np
 from .facts import FACT_KINDS, fact_kind, fact_opening
 from .films import BARE_TITLE_WORDS, FilmCatalog, TitleMatch
 from .mentions import Mentions
-from .text import CASUAL, CONNECTORS, MONTH_NAMES, POSSESSIVE, QUESTION_WORDS, bm25_tokens, capitalised_runs, content_words, formal, phrases, quoted, stems, word_tokens, words
+from .text import CONNECTORS, MONTH_NAMES, POSSESSIVE, QUESTION_WORDS, bm25_tokens, capitalised_runs, content_words, formal, formal_word, phrases, quoted, stems, word_tokens, words
 
 # a question after films in the plural without "which" ("films set under Chun Doo Hwan's regime", "movies about
 # comfort women?"): several films may be right, so none has to stand out from the others (judge.py)
@@ -296,8 +296,8 @@ def content_stems(q: Query) -> list[str]:
     a casual word as the articles would write it, where that is one word ("kids" -> "children", "mom" -> "mother",
     as it is searched; "blind" stays one word, not two: "visually impaired")."""
     drop = {i for t in q.titles for i in range(*t.span)}
-    typed = [w for i, w in enumerate(words(q.spelled)) if i not in drop and w not in q.stray]
-    kept = [f for w in typed for f in [CASUAL[w] if " " not in CASUAL.get(w, " ") else w] if f not in QUESTION_WORDS and len(f) > 1]
+    typed = [formal_word(w) for i, w in enumerate(words(q.spelled)) if i not in drop and w not in q.stray]
+    kept = [w for w in typed if w not in QUESTION_WORDS and len(w) > 1]
     out = set()
     for w in kept:
         # "filmed" stems to "film", which every passage has: such a word must be found as written

@@ -51,6 +51,7 @@ NAME_BOOST = 0.4  # in units of the best fused score: a name in the question fou
 STORY_COSINE = 0.39
 CANDIDATES = 50  # passages kept per question (films are ranked from these; citations come from them)
 GENERIC_CHECKED = 10  # the passages closest in meaning whose best sentence is checked for saying what every film is
+NEAREST_SENTENCES = 10  # sentences searched for the one nearest a sentence (``generic``): itself and its neighbours
 
 
 @dataclass
@@ -134,7 +135,7 @@ class Searcher:
             if chosen is None:
                 q.offered = [self.catalog.name(k) for k in turns[-1].offered]
                 return q
-            films = [*films, chosen]
+            films = [*films, chosen]  # the film of the latest turn, below; no older film's words may win it back
         if not films:
             return q
         last_two = latest_first[:2]
@@ -299,10 +300,13 @@ class Searcher:
             q.rest_vector = vectors[1]
         best = self.index.dense(vectors[0], k)
         for c in sorted(best, key=lambda c: -best[c][0])[:GENERIC_CHECKED]:
-            if self.chunk_film[c] and self.generic(best[c][1]):  # scored by its other sentences
+            if self.chunk_film[c] and self.generic(best[c][1]):  # the passage is scored by its other sentences
                 rows = [u for u in self.index.units_of(c) if u != best[c][1]]
-                cosines = self.index.embeddings[rows] @ vectors[0] if rows else np.zeros(0)
-                best[c] = (float(cosines.max()), rows[int(cosines.argmax())]) if rows else (0.0, best[c][1])
+                if rows:
+                    cosines = self.index.embeddings[rows] @ vectors[0]
+                    best[c] = (float(cosines.max()), rows[int(cosines.argmax())])
+                else:
+                    best[c] = (0.0, best[c][1])
         dense = np.zeros(n, dtype=np.float32)
         for c, (s, _) in best.items():
             dense[c] = max(s, 0.0)
@@ -318,9 +322,10 @@ class Searcher:
         if unit not in self._generic:
             vector = self.index.embeddings[unit]
             chunk = int(self.index.units[unit, 0])
-            own = [u for u in self.index.units_of(chunk) if u != unit]
-            nearest, film = (float((self.index.embeddings[own] @ vector).max()), True) if own else (-1.0, True)
-            for c, (score, u) in self.index.dense(vector, GENERIC_CHECKED).items():
+            own = [u for u in self.index.units_of(chunk) if u != unit]  # its passage's other sentences: its film's
+            nearest = float((self.index.embeddings[own] @ vector).max()) if own else -1.0
+            film = True  # whether the nearest sentence so far is one of a film
+            for c, (score, _) in self.index.dense(vector, NEAREST_SENTENCES).items():  # other passages
                 if c != chunk and score > nearest:
                     nearest, film = score, self.chunk_film[c] is not None
             self._generic[unit] = not film

@@ -190,6 +190,13 @@ CASUAL = {
 _CASUAL = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CASUAL), key=len, reverse=True)) + r")\b(?![’'])", re.I)
 
 
+def formal_word(word: str) -> str:
+    """One typed word as the articles write it, where that is one word ("mom" -> "mother"; "blind" stays, as
+    "visually impaired" would count two words where the question has one)."""
+    said = CASUAL.get(word)
+    return said if said and " " not in said else word
+
+
 def formal(text: str) -> str:
     """The question in the articles' register: "whats the film where the dad didnt…" -> "what is the film where
     the father did not…". Only whole words typed without an apostrophe are replaced."""
