@@ -90,6 +90,9 @@ def test_a_follow_up_follows_the_latest_film(shipped_composer):
     assert "Train To Busan" in shipped_composer.ask("who directed it?", history).lead
     # "the first one" of a conversation is a film, not the earliest release
     assert "Train To Busan" in shipped_composer.ask("when did the first one come out?", history[::-1]).lead
+    # "the werewolf one" calls a film by a word of its title (an everyday word of "A Werewolf Boy"): still a film
+    a = shipped_composer.ask("whos in it", ["tell me about train to busan", "ok and the werewolf one?"])
+    assert not a.abstained and a.films[0] == "A Werewolf Boy" and "Song Joong-Ki" in a.lead, a.lead
     # "a different one, …" describes a film other than the conversation's, as "another one where …" does
     switched = ["wedding dress movie", "ok different one, the 14 yr old girl taken by the japanese army"]
     a = shipped_composer.ask("when did that come out", switched)

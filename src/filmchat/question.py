@@ -279,7 +279,7 @@ def asked_again(previous: Query, film: str) -> str | None:
 def description(q: Query) -> list[str]:
     """Stems of what a question calls a film by ("how long is the choir one?": choir), or none."""
     m = DESCRIBED.search(q.spelled)
-    kept = [w for w in words(m.group(1)) if w not in NOT_DESCRIBING and w not in q.stray] if m else []
+    kept = [w for w in words(m.group(1)) if w not in NOT_DESCRIBING] if m else []
     return sorted({s for w in kept for s in stems(w)})
 
 
