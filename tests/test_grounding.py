@@ -93,6 +93,10 @@ def test_a_follow_up_follows_the_latest_film(shipped_composer):
     # "the werewolf one" calls a film by a word of its title (an everyday word of "A Werewolf Boy"): still a film
     a = shipped_composer.ask("whos in it", ["tell me about train to busan", "ok and the werewolf one?"])
     assert not a.abstained and a.films[0] == "A Werewolf Boy" and "Song Joong-Ki" in a.lead, a.lead
+    # who is in a film the articles give no cast for, asked with its characters: the sentence that names them
+    a = shipped_composer.ask("and who's in it, like who are the characters", ["what year did daisy come out"])
+    assert not a.abstained and a.films[0] == "Daisy" and "Hye-young" in a.lead, a.lead
+    assert shipped_composer.ask("who's in daisy?").abstained  # no cast, and not asked for its characters
     # "a different one, …" describes a film other than the conversation's, as "another one where …" does
     switched = ["wedding dress movie", "ok different one, the 14 yr old girl taken by the japanese army"]
     a = shipped_composer.ask("when did that come out", switched)

@@ -143,7 +143,12 @@ class Composer:
                 return ans
         if film and (kind or other) and not q.unknown:
             # no metadata line gives it: a sentence of the film must state it, or the answer says it is not there
-            return self._stated(r, film, kind or other.kind, note)
+            ans = self._stated(r, film, kind or other.kind, note)
+            if ans.abstained and kind == "cast" and other and other.kind == "character":
+                # "who's in it, like who are the characters": no cast given, but a sentence may name its characters
+                named = self._stated(r, film, "character", note)
+                ans = ans if named.abstained else named
+            return ans
         if q.plural and not q.named:
             ans = self._films_with_fact(r, note)
             if ans:
