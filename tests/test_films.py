@@ -65,6 +65,7 @@ def test_no_title_no_match():
     ("actually nvm what about hope", "Hope"),  # a switch, after words that drop the last one
     ("whats the other sad one, hope?", "Hope"), ("any other boxing ones, always maybe?", "Always"),  # offered last
     ("is hope any good?", "Hope"), ("always korean version worth watching?", "Always"),  # asked if it is worth it
+    ("nah wait, i meant my anoying brother", "My Annoying Brother"),  # "meant", and a misspelt title's "my"
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]

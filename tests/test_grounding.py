@@ -97,6 +97,13 @@ def test_a_follow_up_follows_the_latest_film(shipped_composer):
     a = shipped_composer.ask("and who's in it, like who are the characters", ["what year did daisy come out"])
     assert not a.abstained and a.films[0] == "Daisy" and "Hye-young" in a.lead, a.lead
     assert shipped_composer.ask("who's in daisy?").abstained  # no cast, and not asked for its characters
+    # an older film's one word ("jail") does not take the conversation back from the film just switched to ...
+    switched = ["miracle in cell 7 is so sad omg", "ok but whats way back home about"]
+    a = shipped_composer.ask("where does she end up in jail?? and hows long the movie", switched)
+    assert not a.abstained and a.films[0] == "Way Back Home", a.lead
+    # ... but choosing between the two films talked of picks the one whose passages say it
+    a = shipped_composer.ask("which of those two is based on a true story?", ["how long is silenced", "and harmony?"])
+    assert not a.abstained and a.films[0] == "Silenced", a.lead
     # "a different one, …" describes a film other than the conversation's, as "another one where …" does
     switched = ["wedding dress movie", "ok different one, the 14 yr old girl taken by the japanese army"]
     a = shipped_composer.ask("when did that come out", switched)

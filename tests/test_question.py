@@ -87,6 +87,7 @@ def test_words_every_film_here_fits_are_no_part_of_the_meaning_searched(read, sh
     assert dense_text(read("zombie movie where a guy is stuck at home")).startswith("zombie movie")  # content stays
     assert dense_text(read("theres a movie where a prisoner gets let out")) == "a prisoner gets let out"  # led in
     assert dense_text(read("i remember a sad film about a boxer")) == "a boxer"
+    assert dense_text(read("hmm ok. what about the one where an ex boxer works nights")) == "an ex boxer works nights"
     # the plot no article tells is declined, not answered with a reviewer's "A must-watch Korean movie …"
     a = shipped_composer.ask("korean movie where a mute grandmother in a mountain village looks after her city grandson")
     assert a.abstained, a.lead
@@ -98,3 +99,8 @@ def test_content_words_are_counted_as_the_articles_write_them(read):
     casual, formal = read("two kids whose mom walks out on them"), read("two children whose mother walks out on them")
     assert content_stems(casual) == content_stems(formal) and "mother" in content_stems(casual)
     assert "blind" in content_stems(read("which films have a blind girl?"))
+
+
+def test_chat_around_a_question_is_no_content_and_casual_words_still_ask_which(read):
+    assert content_stems(read("hmm ok what about the one where a boxer falls for a girl lol")) == ["boxer", "fall", "girl"]
+    assert read("actually tell me about the one w the boxer whose little bro is a piano genius").which  # "w": with

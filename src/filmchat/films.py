@@ -43,7 +43,8 @@ WORTH = re.compile(r"^\s*(?:[\w'’]+\s+){0,2}?(?:any good|worth (?:watching|see
 SUBJECT_OF = {"was", "looks", "looked", "seems", "seemed", "sounds", "sounded"}
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")
 TITLE_CUES = {"film", "films", "movie", "movies", "called", "titled", "named", "watch", "watched", "saw", "seen",
-              "besides", "except", "excluding"}  # "which films came out in 2013 except hope"
+              "besides", "except", "excluding",  # "which films came out in 2013 except hope"
+              "meant"}  # "nah wait, i meant my anoying brother"
 # Words that may surround a title in a question that asks only about that film: "tell me about hope",
 # "hope?", "who directed hope?", "how long is always" (but not "I hope to find a film about a boxer").
 BARE_TITLE_WORDS = QUESTION_WORDS | set(
@@ -168,6 +169,9 @@ class FilmCatalog:
                 pos.append(best)
             else:
                 span = (min(pos), max(pos) + 1)
+                lead = tw[:tw.index(sig[0])]  # the small words a title opens with: "i meant my anoying brother"
+                if lead and q[max(0, span[0] - len(lead)):span[0]] == lead:
+                    span = (span[0] - len(lead), span[1])
                 if span[1] - span[0] <= n + 1 and (loose or key not in self.ordinary or used_as_title(question, toks, *span)):
                     found.append(TitleMatch(key, False, span))
                 elif span[1] - span[0] <= n + 1:

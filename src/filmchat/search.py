@@ -199,7 +199,8 @@ class Searcher:
     def _described(self, q: Query, films: list[str], latest: str) -> str | None:
         """A follow-up that names something of an earlier film ("when did the remake come out?", "who directed
         the battle one?") is about the film of the conversation whose passages have most of its content words
-        (of what it calls the film by, when it says "the … one"); the latest film when none has more than it.
+        (of what it calls the film by, when it says "the … one"); the latest film when none has more than it, or
+        none holds half of them.
         None when it calls a film by something no film of the conversation has half of ("the zombie train one"
         after a film about a prisoner): a film the conversation has not had yet, found by that description."""
         called = description(q)
@@ -209,7 +210,12 @@ class Searcher:
             return latest  # "what's the main guy called in that one": "that one" is the latest, whatever it asks
         held = {k: self.mentions.held(content, self.catalog.chunk_ids.get(k, [])) for k in order}
         best = max(order, key=held.get)  # the most recent of equals
-        return None if called and 2 * held[best] < len(called) else best
+        if called:
+            return None if 2 * held[best] < len(called) else best
+        # an older film must hold at least half of what is asked ("where does she end up in jail?" after Way Back
+        # Home: Miracle in Cell No. 7's "jail" alone does not take the conversation back to it), unless the question
+        # chooses between the films talked of ("which of those two is based on a true story?")
+        return best if 2 * held[best] >= len(content) or THE_TWO.search(q.text) or ONE_OF_TWO.search(q.text) else latest
 
     def conversation(self, history: list[str]) -> list[Turn]:
         """Each turn of the conversation: the film it named or was answered with, or the names no article has.

@@ -23,7 +23,9 @@ QUESTION_WORDS = frozenset(
     "involved feature features featured deal deals dealt character characters "
     "whats whos hows whens wheres whys "  # "what's" is read as one word, "whats": a question word as "what" is
     # how people frame a search ("I always wanted to find a film about …"), not what the film is about
-    "find looking search searching trying want wanted watched recall".split()
+    "find looking search searching trying want wanted watched recall "
+    # chat that asks nothing ("hmm ok. what about the one where …")
+    "ok okay hmm um uh hey nah wait actually lol omg pls plz thanks thx yeah oh".split()
 )
 # A word at least this frequent in English (wordfreq's Zipf scale: 3 = once per million words) is an ordinary
 # word: a title made of such words ("Hope", "Always", "My Father") is a title only when written as one.
