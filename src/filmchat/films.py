@@ -51,8 +51,8 @@ BARE_TITLE_WORDS = QUESTION_WORDS | set(
     "tell about info information describe summarize summarise details know plot synopsis directed direct director "
     "directors release released come came out premiere premiered long runtime running time length minutes cast star "
     "stars starring starred plays played actor actors actress year date "
-    "true based real right really actually "  # "is marathon also a true story?", "what's the runtime on hope"
-    "ok okay so and then but hmm um hey also well".split())  # "ok how long is harmony"
+    "true based real right really "  # "is marathon also a true story?", "what's the runtime on hope"
+    "so and then but also well".split())  # "ok how long is harmony": "ok", "hmm", "actually" are question words
 
 
 @dataclass(frozen=True)

@@ -101,11 +101,11 @@ def read_question(question: str, catalog: FilmCatalog, mentions: Mentions, limit
         starts = {0} | {len(words(text[:m.end()])) for m in re.finditer(r"[.!?]\s+", text)}
         titles += [m for m in catalog.match(text, loose=True) if m.key in talked_of and m.span[0] in starts
                    and all(m.span[1] <= t.span[0] or m.span[0] >= t.span[1] for t in titles)]
-    spelled = respelled(text, mentions)
-    q = Query(text, spelled, spelled, titles, bool(PLURAL.search(text)), bool(WHICH.search(formal(text))), truncated=truncated)
+    spelled, said = respelled(text, mentions), formal(text)  # "the one w the boxer" asks which, as "with" does
+    q = Query(text, spelled, spelled, titles, bool(PLURAL.search(text)), bool(WHICH.search(said)), truncated=truncated)
     q.unknown = unknown_names(text, titles, catalog, mentions)
     used = {w for t in titles for w in t_words(text, t)}
-    q.stray = frozenset(w for w in words(formal(text)) if w in catalog.ordinary_words and w not in used)
+    q.stray = frozenset(w for w in words(said) if w in catalog.ordinary_words and w not in used)
     q.mute = q.stray & catalog.word_titles
     if q.unknown:  # "Ode to My Father" is not *My Father*
         inside = [set(words(n)) for n in q.unknown]
