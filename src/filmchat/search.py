@@ -192,9 +192,13 @@ class Searcher:
         content = content_stems(q)
         if not content:
             return None
-        held = sorted(((self.mentions.held(content, self.catalog.chunk_ids.get(k, [])), k) for k in offered), reverse=True)
-        (best, key), runner_up = held[0], (held[1][0] if len(held) > 1 else 0)
-        return key if best > runner_up and 2 * best >= len(content) else None
+        held = self._held(content, offered)
+        key, *rest = sorted(offered, key=held.get, reverse=True)
+        return key if held[key] > max((held[k] for k in rest), default=0) and 2 * held[key] >= len(content) else None
+
+    def _held(self, content: list[str], films: list[str]) -> dict[str, int]:
+        """How many of these words each film's passages hold (what a follow-up picks an earlier film by)."""
+        return {k: self.mentions.held(content, self.catalog.chunk_ids.get(k, [])) for k in films}
 
     def _described(self, q: Query, films: list[str], latest: str) -> str | None:
         """A follow-up that names something of an earlier film ("when did the remake come out?", "who directed
@@ -208,7 +212,7 @@ class Searcher:
         order = list(dict.fromkeys([latest, *reversed(films)]))  # the latest first
         if not content or (len(order) == 1 and not called) or (not called and NEEDS_FILM.search(q.text)):
             return latest  # "what's the main guy called in that one": "that one" is the latest, whatever it asks
-        held = {k: self.mentions.held(content, self.catalog.chunk_ids.get(k, [])) for k in order}
+        held = self._held(content, order)
         best = max(order, key=held.get)  # the most recent of equals
         if called:
             return None if 2 * held[best] < len(called) else best
