@@ -33,9 +33,11 @@ OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  
 APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", re.I)  # a title, then what it is
 # what may follow a title offered after a comma at the question's end ("any other sad ones, be with you maybe?")
 OFFERED_LAST = re.compile(r"\W*(?:(?:maybe|perhaps|i think|i guess|right|or something|or so)\W*)?", re.I)
-# words that ask, right after a title that opens a sentence ("the attorney who plays the lead")
+# words that ask, right after a title that opens a sentence ("the attorney who plays the lead"), or name the
+# film as a work ("be with you remake - who directed it", "hope movie cast", "always ending explained")
 TOPIC_THEN_ASK = {"whats", "what", "who", "whos", "when", "how", "hows", "where", "which", "cast", "director",
-                  "runtime", "release", "plot", "trailer"}
+                  "runtime", "release", "plot", "trailer",
+                  "movie", "film", "remake", "version", "sequel", "ending", "ost", "soundtrack", "review"}
 DIRECT_VERBS = {"direct", "directed", "directs"}  # "did park jin pyo direct hope?": what follows is a film
 # what a question asks of a film it opens with: "is hope any good?", "be with you korean version worth watching?"
 WORTH = re.compile(r"^\s*(?:[\w'’]+\s+){0,2}?(?:any good|worth (?:watching|seeing|it|a watch))\b", re.I)
