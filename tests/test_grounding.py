@@ -140,6 +140,16 @@ def test_what_a_question_asks_for():
     assert not states("awards", "Jin Tae wins a medal of honor.")  # a prize in the story is not the film's award
 
 
+def test_advice_on_the_askers_own_life_is_not_answered_with_a_film(shipped_composer):
+    assert asked("how do i find the movie where a dad goes to prison?") is None  # a search for a film
+    assert asked("how can i watch hope") is None or asked("how can i watch hope").kind != "advice"
+    for question in ("how do i find a good tax lawyer in seoul as a foreigner",  # The Attorney's lawyer
+                     "how do you say i love you in korean"):  # Salut D'Amour's love
+        a = shipped_composer.ask(question)
+        assert a.abstained and a.films == [], a.lead
+        assert "how to do that" in a.lead
+
+
 def test_a_closest_match_says_which_part_no_article_has(shipped_composer):
     a = shipped_composer.ask("Which film is about a marathon runner who wins the Olympics?")
     assert a.abstained and a.films == []

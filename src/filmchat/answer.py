@@ -307,6 +307,8 @@ class Composer:
                     "The passages about it closest to the question are below.")
         elif film:
             lead = f"The articles don't say — they discuss {name}, but no passage answers this. The closest passages are below."
+        elif missing and "{film}" not in MISSING[missing]:  # "how do i find a good tax lawyer in seoul?"
+            lead = f"The articles don't say {MISSING[missing]}. The closest passages are below."
         elif missing:
             close = f"**{escape_md(r.films[0].name)}**" if r.films else "none"
             lead = (f"The articles don't say — the closest passage (about {close}) does not answer this. "
