@@ -21,6 +21,9 @@ def test_fact_kinds_from_question_words():
     assert fact_kind("which film is about a robot?") is None
     assert fact_kind("how long was he in prison?") is None and fact_kind("how long was it?") == "duration"  # a span of the story
     assert fact_kind("ok who made it") == "director" and fact_kind("who made the music for Hope?") != "director"
+    assert fact_kind("whos playing the lawyer") == "cast"
+    assert fact_kind("ok going back - what year is the one before that from") == "release"  # after lead-in words
+    assert fact_kind("what year is it set in") is None  # the story's year, not its release
 
 
 def test_facts_come_from_metadata_lines_and_prose():

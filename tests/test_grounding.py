@@ -138,6 +138,15 @@ def test_what_a_question_asks_for():
     assert asked("whos the main guy in silenced").kind == asked("who is the main character in silenced").kind == "character"
     assert states("awards", "It won Best Film at the festival.") and not states("awards", "It stars Gong Yoo.")
     assert not states("awards", "Jin Tae wins a medal of honor.")  # a prize in the story is not the film's award
+    assert not states("cast", "Chul Min, a former boxer starts a new job as a parking attendant.")  # "starts"
+    assert states("age", "who was adopted by an American family when he was five years old")  # in words
+
+
+def test_who_plays_a_part_the_articles_do_not_cast_is_declined_not_answered_with_the_part(shipped_composer):
+    a = shipped_composer.ask("whos playing the lawyer", ["the one where a 10 yr old girl says she killed her little brother??"])
+    assert a.abstained and "lawyer" in a.lead, a.lead  # the sentence naming the lawyer names no actor
+    a = shipped_composer.ask("who stars in it", ["and always? ex boxer parking attendant + blind telemarketer"])
+    assert a.abstained and "Always" in a.lead, a.lead  # "starts a new job" casts nobody
 
 
 def test_advice_on_the_askers_own_life_is_not_answered_with_a_film(shipped_composer):

@@ -88,6 +88,7 @@ def test_words_every_film_here_fits_are_no_part_of_the_meaning_searched(read, sh
     assert dense_text(read("theres a movie where a prisoner gets let out")) == "a prisoner gets let out"  # led in
     assert dense_text(read("i remember a sad film about a boxer")) == "a boxer"
     assert dense_text(read("hmm ok. what about the one where an ex boxer works nights")) == "an ex boxer works nights"
+    assert dense_text(read("theres a movie abt a guy who gets let out")) == "a man who gets let out"  # typed casually
     # the plot no article tells is declined, not answered with a reviewer's "A must-watch Korean movie …"
     a = shipped_composer.ask("korean movie where a mute grandmother in a mountain village looks after her city grandson")
     assert a.abstained, a.lead
@@ -103,4 +104,5 @@ def test_content_words_are_counted_as_the_articles_write_them(read):
 
 def test_chat_around_a_question_is_no_content_and_casual_words_still_ask_which(read):
     assert content_stems(read("hmm ok what about the one where a boxer falls for a girl lol")) == ["boxer", "fall", "girl"]
+    assert content_stems(read("omg also the one where a boxer falls for a girl too")) == ["boxer", "fall", "girl"]
     assert read("actually tell me about the one w the boxer whose little bro is a piano genius").which  # "w": with

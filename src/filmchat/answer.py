@@ -39,7 +39,7 @@ FACT_PHRASE = {
 ANOTHER_WORK = re.compile(r"\b(remake|sequel|prequel|spin-?off)s? (of|to)\b", re.I)
 CAST_PROSE = CATALOG_KINDS["cast"][1]  # "Na Ok Boon (Na Moon Hee)", "played by Lee Je Hoon": who plays whom
 # "who plays the daughter in X?": a part of the film, not its whole cast
-ROLE = re.compile(r"\bwho (?:plays|played|is playing|was playing|portrays|portrayed|acts as|acted as) (?:the|his|her|their) "
+ROLE = re.compile(r"\bwho(?:'s|’s|s)? (?:plays|played|is playing|was playing|playing|portrays|portrayed|acts as|acted as) (?:the|his|her|their) "
                   r"([a-z]+(?: [a-z]+)?)\b(?= in\b| of\b|\W*$)", re.I)
 # "is son ye jin also in be with you?", "does gong yoo star in X": whether someone is in a named film
 MEMBER = re.compile(r"\b(?:is|was|does|did|has)\s+([a-z][a-z' -]*?)\s+(?:also\s+|even\s+)?(?:in|been in|"

@@ -39,8 +39,10 @@ TOPIC_THEN_ASK = {"whats", "what", "who", "whos", "when", "how", "hows", "where"
                   "runtime", "release", "plot", "trailer",
                   "movie", "film", "remake", "version", "sequel", "ending", "ost", "soundtrack", "review"}
 DIRECT_VERBS = {"direct", "directed", "directs"}  # "did park jin pyo direct hope?": what follows is a film
-# what a question asks of a film it opens with: "is hope any good?", "be with you korean version worth watching?"
-WORTH = re.compile(r"^\s*(?:[\w'’]+\s+){0,2}?(?:any good|worth (?:watching|seeing|it|a watch))\b", re.I)
+# what a question asks of a film it opens with: "is hope any good?", "be with you korean version worth watching?",
+# "is spirits homecoming like that too?"
+WORTH = re.compile(r"^\s*(?:[\w'’]+\s+){0,2}?(?:any good|worth (?:watching|seeing|it|a watch)|"
+                   r"like (?:that|this|it|those|these|the other)|similar to|as (?:sad|good|dark|heavy|bad) as)\b", re.I)
 # a verb that makes an opening title the subject of a sentence ("silenced looks heavy", "hope was brutal")
 SUBJECT_OF = {"was", "looks", "looked", "seems", "seemed", "sounds", "sounded"}
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")

@@ -202,7 +202,8 @@ def dense_text(q: Query) -> str:
     title, "a father who …", carries content and stays). A fact asked of a film the question only describes
     ("who directed the zombie movie?") is searched by the description: the fact's words alone are closest to some
     film's "Director: …" line, whichever film the description fits."""
-    text = formal(FRAME.sub("", q.search_text) or q.search_text)
+    said = formal(q.search_text)  # before the frame is cut: "theres a movie abt …", "the one w …"
+    text = FRAME.sub("", said) or said
     kind = described_fact(q, text) if not (q.titles or q.focus) else None
     if kind:
         text = FACT_KINDS[kind][0].sub(" ", text) if content_words(FACT_KINDS[kind][0].sub(" ", text)) else text

@@ -25,7 +25,7 @@ QUESTION_WORDS = frozenset(
     # how people frame a search ("I always wanted to find a film about …"), not what the film is about
     "find looking search searching trying want wanted watched recall "
     # chat that asks nothing ("hmm ok. what about the one where …")
-    "ok okay hmm um uh hey nah wait actually lol omg pls plz thanks thx yeah oh".split()
+    "ok okay hmm um uh hey nah wait actually lol omg pls plz thanks thx yeah oh also too".split()
 )
 # A word at least this frequent in English (wordfreq's Zipf scale: 3 = once per million words) is an ordinary
 # word: a title made of such words ("Hope", "Always", "My Father") is a title only when written as one.
