@@ -38,6 +38,9 @@ def test_fuzzy_title_with_words_left_out_or_misspelt():
     assert [m.key for m in CATALOG.match("miracle cell 7")] == [CATALOG.key("Miracle in Cell No. 7")]
     assert not CATALOG.match("miracle cell 7")[0].exact
     assert [m.key for m in CATALOG.match("is trian to busan scary?")] == [CATALOG.key("Train To Busan")]
+    # one letter changed in a four-letter title word ("more then blue"), not two
+    assert [m.key for m in CATALOG.match("miracle in sell no 7")] == [CATALOG.key("Miracle in Cell No. 7")]
+    assert CATALOG.match("miracle in sale no 7") == []
 
 
 def test_longest_title_wins_over_a_title_inside_it():

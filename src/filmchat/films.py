@@ -19,6 +19,8 @@ import numpy as np
 from .chunking import Chunk
 from .text import DESCRIBES, QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_tokens, words
 
+NEAR = 80  # rapidfuzz ratio of a typed word to a title word it may stand for ("miracle cel 7")
+FOUR_LETTERS = 75  # the ratio of one letter changed in four ("then" for "than")
 KEYS_REMEMBERED = 1_000_000  # film labels whose key is kept (memory: ~100 bytes each)
 NEAR_REMEMBERED = 50_000  # question words whose near title words are kept (a fuzzy pass over every title word each)
 # Words before a title that say it is used as one: "the film Hope", "a movie called Always".
@@ -123,9 +125,8 @@ class FilmCatalog:
             if w not in self._near:
                 if len(self._near) >= NEAR_REMEMBERED:
                     self._near.clear()
-                found = process.extract(w, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=None)
-                # as below: a title word of three letters or fewer must be exact
-                self._near[w] = tuple(v for v, _, _ in found if len(v) > 3 or v == w)
+                found = process.extract(w, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FOUR_LETTERS, limit=None)
+                self._near[w] = tuple(v for v, score, _ in found if near_enough(v, score))
             near.update(self._near[w])
         count: dict[str, int] = defaultdict(int)
         for v in near:
@@ -168,7 +169,7 @@ class FilmCatalog:
             pos = []
             for w in sig:
                 _, score, best = process.extractOne(w, q, scorer=fuzz.ratio)
-                if score < (100 if len(w) <= 3 else 80):
+                if not near_enough(w, score):
                     break
                 pos.append(best)
             else:
@@ -284,6 +285,12 @@ def list_intros(chunks: list[Chunk], films: list[str | None]) -> dict[int, list[
                 if not films[i] and chunks[i].start < first:
                     out[i] = film_ids
     return out
+
+
+def near_enough(title_word: str, score: float) -> bool:
+    """Whether a question word this close (rapidfuzz ratio) may stand for a title word: exact for three letters or
+    fewer, one letter changed for four ("more then blue"), else ``NEAR`` (a typo or two in a longer word)."""
+    return score >= (100 if len(title_word) <= 3 else FOUR_LETTERS if len(title_word) == 4 else NEAR)
 
 
 def ordinary_title(title_words: list[str]) -> bool:
