@@ -71,6 +71,7 @@ def test_no_title_no_match():
     ("nah wait, i meant my anoying brother", "My Annoying Brother"),  # "meant", and a misspelt title's "my"
     ("always remake - who directed it", "Always"), ("hope movie cast", "Hope"),  # named as a work
     ("is hope like that too? real history?", "Hope"),  # compared with the film talked of
+    ("always, the korean one with the boxer and the blind girl", "Always"),  # a title, then what it is
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]

@@ -16,6 +16,7 @@ def searcher(shipped_composer):
     ("who directed it?", "no film"),  # "it" with no film named or talked about
     ("who was the director?", "no film"),  # a fact and nothing else: not another film's "Director:" line
     ("what's the runtime?", "no film"),
+    ("whats his job", "no film"),  # a person of no film named or talked about (not *Always*'s "a new job")
     ("Who directed The Handmaiden?", "unknown"),  # a film no article mentions
 ])
 def test_each_reason_to_abstain(searcher, question, reason):
@@ -80,3 +81,21 @@ def test_films_asked_for_in_the_plural_need_not_single_one_out(shipped_composer)
     # two films are about comfort women: asked for films, neither has to stand out from the other
     a = shipped_composer.ask("films about the comfort women")
     assert not a.abstained and {"Spirits’ Homecoming", "I Can Speak"} & set(a.films[:2]), a.lead
+
+
+def test_a_plot_close_in_meaning_sharing_hardly_a_word_is_declined_under_the_coverage_floor(searcher):
+    # *My Father*'s "appeared on a TV program for Korean adoptees" is close in meaning to a documentary, and shares
+    # no other word: answered on meaning alone without a floor, declined with one
+    plot = "documentary-ish korean film about a really old couple married 76 years, then the grandpa gets sick and dies"
+    original = searcher.settings
+    try:
+        searcher.use_settings(original.replace(coverage_floor=0.0))
+        free = searcher.search(plot)
+        searcher.use_settings(original.replace(coverage_floor=0.2))
+        floored = searcher.search(plot)
+        titled = searcher.search("is wedding dress a sad movie")  # its title's words are no content words
+    finally:
+        searcher.use_settings(original)
+    assert free.answerable and free.confidence["coverage"] < 0.2
+    assert not floored.answerable
+    assert titled.answerable and titled.films[0].name == "Wedding Dress"

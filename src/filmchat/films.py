@@ -32,7 +32,8 @@ SWITCH = re.compile(r"(?:(?:ok|okay|so|and|but|then|hmm|oh|now|actually|nvm|neve
                     r"(?:what about|how about|what of|and|now)")  # "ok now hello ghost", "actually nvm what about my father"
 ABOUT_WHAT = re.compile(r"(?:(?:ok|okay|so|and|but|then) )*(?:whats|what is|what was)")
 OR_GAP = re.compile(r"\s*(?:,\s*or|,|\bor\b|\bvs\b\.?|\bversus\b|/)\s*", re.I)  # alternatives, not "X and Y"
-APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:one|film|movie)\b", re.I)  # a title, then what it is
+# a title, then what it is: "hope, the one about …", "always, the korean one with the boxer"
+APPOSITIVE = re.compile(r"\s*[,(–—-]\s*(?:the|that) (?:[\w-]+ ){0,2}?(?:one|film|movie)\b", re.I)
 # what may follow a title offered after a comma at the question's end ("any other sad ones, be with you maybe?")
 OFFERED_LAST = re.compile(r"\W*(?:(?:maybe|perhaps|i think|i guess|right|or something|or so)\W*)?", re.I)
 # words that ask, right after a title that opens a sentence ("the attorney who plays the lead"), or name the

@@ -15,10 +15,10 @@ from .facts import fact_alone
 from .films import FilmCatalog
 from .index import Index
 from .mentions import Mentions
-from .question import MANY, NEEDS_FILM, Query, content_stems
+from .question import ASKS_OF_SOMEONE, MANY, NEEDS_FILM, Query, content_stems
 from .ranking import FilmScore, Hit
 from .settings import Settings
-from .text import content_words, stems, words
+from .text import SMALL_WORDS, content_words, stems, words
 
 # a question about a known film is answered when its passages hold this share of its content words ...
 ANCHORED_COVERAGE = 0.5
@@ -63,7 +63,8 @@ class Judge:
         anchored = q.named or ([q.focus] if q.focus else [])
         plain = content_words(q.text)
         if not anchored and not (q.which or q.plural) and (
-                (NEEDS_FILM.search(q.text) and len(plain) <= FOLLOWUP_WORDS) or fact_alone(q.text) or q.offered):
+                ((NEEDS_FILM.search(q.text) or ASKS_OF_SOMEONE.search(q.text)) and len(plain) <= FOLLOWUP_WORDS)
+                or fact_alone(q.text) or q.offered):
             return False, {"reason": "no film"}  # "who directed it?", "who was the director?": no film named or talked about
         if not anchored and plain and not any(self.mentions.mentioned((w,)) for w in plain):
             return False, {"reason": "nothing"}  # "<script>alert(1)</script>", "asdf qwer": no word of it is in any article
@@ -133,4 +134,8 @@ class Judge:
             name_stems = {s for n in q.names for w in n.split() for s in (w, *stems(w))}
             rest = [w for w in content_stems(q) if w not in name_stems]
             named = not rest or self.mentions.held(rest, [h.index for h in top_hits]) / len(rest) >= ANCHORED_COVERAGE
-        return named or best_dense >= t or (cov >= WORDS_COVERAGE and best_dense >= t - WORDS_MARGIN)
+        # the floor is for plots: a question holding the film's whole title in everyday words ("is wedding dress a sad
+        # movie", whose title words are no content words) is about that film
+        titled = set(self.catalog.title_words(film.key)) - SMALL_WORDS <= set(words(q.text))
+        return (named or (best_dense >= t and (cov >= self.settings.coverage_floor or titled))
+                or (cov >= WORDS_COVERAGE and best_dense >= t - WORDS_MARGIN))

@@ -49,6 +49,9 @@ OTHER = re.compile(r"\b(other|else|another|similar|also|different)\b", re.I)
 ANOTHER_ONE = re.compile(r"\b(another|one other|different) (one|film|movie)\b|\bsomething else\b", re.I)  # one film, not the conversation's
 # "who directed it?" needs a film: named, or the conversation's
 NEEDS_FILM = re.compile(r"\b(it|its|it's|(this|that) (film|movie|show|drama|one))\b", re.I)
+# a short question about a person of a film no turn has named ("whats his job", "who is she"): it needs a film too
+ASKS_OF_SOMEONE = re.compile(r"^\W*(?:(?:ok|okay|so|and|but|then|hmm)\W+)*(?:what|whats|who|whos|where|when|how|why|does|"
+                             r"did|is|was)\b.*\b(?:he|him|his|she|her|they|them|their)\b", re.I)
 
 
 @dataclass

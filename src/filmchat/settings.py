@@ -58,6 +58,11 @@ class Settings:
     # Stop 17 (841 questions, the grid reaching 2.5): fitted again on all; four folds chose it, one 1.5.
     dense_lead: float = 0.0
     lexical_lead: float = 2.0
+    # A film a question does not name, answered on meaning alone (its best sentence over ``abstain_threshold``), must
+    # also have this share of the question's content words in its passages: a plot close in meaning that shares
+    # hardly a word ("an old couple married 76 years … grandpa dies" and *My Father*'s "a TV program for Korean
+    # adoptees") is a near-topic plot more often than a paraphrase. Fitted the same way.
+    coverage_floor: float = 0.0
     # Where the index lives: "faiss" (FAISS + bm25s files in index_dir) or "qdrant" (store_qdrant.py:
     # a server/cluster at qdrant_url, else qdrant-client's local mode in qdrant_path, default index_dir/qdrant).
     store: str = "faiss"
@@ -84,6 +89,8 @@ class Settings:
         for name in ("abstain_threshold", "anchored_threshold"):
             if not -1.0 <= getattr(self, name) <= 1.0:
                 problems.append(f"{name} {getattr(self, name)} must be a cosine between -1 and 1")
+        if not 0.0 <= self.coverage_floor <= 1.0:
+            problems.append(f"coverage_floor {self.coverage_floor} (FILMCHAT_COVERAGE_FLOOR) must be a share between 0 and 1")
         if not self.max_file_mb > 0:
             problems.append(f"max_file_mb {self.max_file_mb} (FILMCHAT_MAX_FILE_MB) must be above 0")
         if not 0 <= self.port <= 65535:
@@ -114,6 +121,7 @@ _ENV = {
     "anchored_threshold": ("FILMCHAT_ANCHORED_THRESHOLD", float),
     "dense_lead": ("FILMCHAT_DENSE_LEAD", float),
     "lexical_lead": ("FILMCHAT_LEXICAL_LEAD", float),
+    "coverage_floor": ("FILMCHAT_COVERAGE_FLOOR", float),
     "host": ("FILMCHAT_HOST", str),
     "port": ("FILMCHAT_PORT", int),
     "auth": ("FILMCHAT_AUTH", str),
