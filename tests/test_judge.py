@@ -99,3 +99,21 @@ def test_a_plot_close_in_meaning_sharing_hardly_a_word_is_declined_under_the_cov
     assert free.answerable and free.confidence["coverage"] < 0.2
     assert not floored.answerable
     assert titled.answerable and titled.films[0].name == "Wedding Dress"
+
+
+def test_a_film_whose_passages_hold_far_more_of_the_words_stands_out(searcher):
+    # *More than Blue*'s passages hold "months to live", "loves", "another man"; another film has as close a sentence
+    plot = "Which film is about a man with only months to live who pushes the woman he loves toward another man?"
+    original = searcher.settings
+    try:
+        searcher.use_settings(original.replace(coverage_lead=0.0, lexical_lead=2.0))
+        off = searcher.search(plot)
+        searcher.use_settings(original.replace(coverage_lead=1.25, lexical_lead=2.0))
+        on = searcher.search(plot)
+        # its own title's words are not its lead: "dad" is in every passage of *My Father*
+        firefighter = searcher.search("Which movie is about a firefighter dad who dies rescuing children from a burning building?")
+    finally:
+        searcher.use_settings(original)
+    assert not off.answerable and off.confidence["reason"] == "no film stands out"
+    assert on.answerable and on.films[0].name == "More than Blue"
+    assert not firefighter.answerable

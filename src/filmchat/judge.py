@@ -83,7 +83,7 @@ class Judge:
             return cov >= ANCHORED_COVERAGE or rest >= self.settings.anchored_threshold, conf
         if not self.supports(q, film, conf) or self.by_title_alone(q, film):
             return False, conf
-        if not (q.plural or MANY.search(q.text) or self.stands_out(films)):
+        if not (q.plural or MANY.search(q.text) or self.stands_out(films) or self.leads_in_words(q, films)):
             conf["reason"] = "no film stands out"
             return False, conf
         return True, conf
@@ -99,6 +99,24 @@ class Judge:
         dense = max(h.dense for h in films[0].hits) - max(h.dense for h in others)
         lexical = max(h.lexical for h in films[0].hits)
         return dense >= -self.settings.dense_lead or lexical >= self.settings.lexical_lead * max(h.lexical for h in others)
+
+    def leads_in_words(self, q: Query, films: list[FilmScore]) -> bool:
+        """Whether the first film's passages hold ``coverage_lead`` times the share of the question's content words
+        that any other film's hold: a paraphrase whose sentence is no closer in meaning than another film's
+        ("a sick girl moves to the country and finds a feral kid in the shed") but whose words only its film has
+        (near-topic plots share a theme's few words with several films). 0 turns it off."""
+        lead = self.settings.coverage_lead
+        if not lead or len(films) < 2:
+            return False
+        content = content_stems(q)
+        if not content:
+            return False
+
+        def held(film: FilmScore) -> int:  # not its own title's words: "dad" is in every passage of *My Father*
+            title = {s for w in self.catalog.title_words(film.key) for s in (w, *stems(w))}
+            return self.mentions.held([w for w in content if w not in title], [h.index for h in film.hits[:3]])
+        first = held(films[0])
+        return first > 0 and first >= lead * max(held(f) for f in films[1:])
 
     def by_title_alone(self, q: Query, film: FilmScore) -> bool:
         """Whether a film matched a question that does not name it by its title's words alone ("what's the weather

@@ -63,6 +63,9 @@ class Settings:
     # hardly a word ("an old couple married 76 years … grandpa dies" and *My Father*'s "a TV program for Korean
     # adoptees") is a near-topic plot more often than a paraphrase. Fitted the same way.
     coverage_floor: float = 0.0
+    # An unnamed film that does not stand out by meaning or BM25 still does when its passages hold this many times the
+    # share of the question's content words any other film's hold (0: off). Fitted the same way.
+    coverage_lead: float = 0.0
     # Where the index lives: "faiss" (FAISS + bm25s files in index_dir) or "qdrant" (store_qdrant.py:
     # a server/cluster at qdrant_url, else qdrant-client's local mode in qdrant_path, default index_dir/qdrant).
     store: str = "faiss"
@@ -89,6 +92,8 @@ class Settings:
         for name in ("abstain_threshold", "anchored_threshold"):
             if not -1.0 <= getattr(self, name) <= 1.0:
                 problems.append(f"{name} {getattr(self, name)} must be a cosine between -1 and 1")
+        if self.coverage_lead < 0:
+            problems.append(f"coverage_lead {self.coverage_lead} (FILMCHAT_COVERAGE_LEAD) must be 0 (off) or above")
         if not 0.0 <= self.coverage_floor <= 1.0:
             problems.append(f"coverage_floor {self.coverage_floor} (FILMCHAT_COVERAGE_FLOOR) must be a share between 0 and 1")
         if not self.max_file_mb > 0:
@@ -122,6 +127,7 @@ _ENV = {
     "dense_lead": ("FILMCHAT_DENSE_LEAD", float),
     "lexical_lead": ("FILMCHAT_LEXICAL_LEAD", float),
     "coverage_floor": ("FILMCHAT_COVERAGE_FLOOR", float),
+    "coverage_lead": ("FILMCHAT_COVERAGE_LEAD", float),
     "host": ("FILMCHAT_HOST", str),
     "port": ("FILMCHAT_PORT", int),
     "auth": ("FILMCHAT_AUTH", str),
