@@ -101,10 +101,10 @@ class Judge:
         return dense >= -self.settings.dense_lead or lexical >= self.settings.lexical_lead * max(h.lexical for h in others)
 
     def leads_in_words(self, q: Query, films: list[FilmScore]) -> bool:
-        """Whether the first film's passages hold ``coverage_lead`` times the share of the question's content words
-        that any other film's hold: a paraphrase whose sentence is no closer in meaning than another film's
-        ("a sick girl moves to the country and finds a feral kid in the shed") but whose words only its film has
-        (near-topic plots share a theme's few words with several films). 0 turns it off."""
+        """Whether the first film's passages hold ``coverage_lead`` times as many of the question's content words as
+        any other film's (each without its own title's words): a paraphrase whose sentence is no closer in meaning
+        than another film's ("a sick girl moves to the country and finds a feral kid in the shed") but whose words
+        only its film has (near-topic plots share a theme's few words with several films). 0 turns it off."""
         lead = self.settings.coverage_lead
         if not lead or len(films) < 2:
             return False
