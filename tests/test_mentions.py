@@ -57,3 +57,11 @@ def test_a_typo_is_read_as_the_word_it_stands_for(mentions, typed, meant):
 @pytest.mark.parametrize("word", ["kimchi", "handmaiden", "nastiest", "taegukgi", "busan", "the", "2013"])
 def test_real_words_and_names_are_left_as_typed(mentions, word):
     assert mentions.spelled(word) == word
+
+
+def test_a_casual_word_is_held_by_the_phrase_the_articles_write_for_it():
+    from filmchat.mentions import terms
+
+    assert "blind" in terms("One night, a visually impaired woman walks into his tollbooth.")
+    assert "deaf" in terms("a school for hearing impaired children")
+    assert "blind" not in terms("a woman who is impaired by grief, visually striking")  # the phrase, not its words

@@ -12,7 +12,7 @@ import functools
 
 from .index import Index
 from .ranking import top_indices
-from .text import QUESTION_WORDS, bm25_tokens, words, zipf
+from .text import PHRASED, QUESTION_WORDS, bm25_tokens, words, zipf
 
 MENTION_CANDIDATES = 20  # best BM25 passages searched for a name as written (a name's passages rank first)
 MENTION_CACHE = 1024  # phrases whose answer is remembered (memory, not quality)
@@ -159,8 +159,11 @@ def _subsequence(short: str, long: str) -> bool:
 
 
 def terms(text: str) -> set[str]:
-    """What a content word of a question can match in a passage: its stems, and its words as written."""
-    return set(bm25_tokens([text])[0]) | set(words(text))
+    """What a content word of a question can match in a passage: its stems, its words as written, and a casual word
+    whose phrase it has ("blind" in "a visually impaired woman")."""
+    written = words(text)
+    flat = f" {' '.join(written)} "
+    return set(bm25_tokens([text])[0]) | set(written) | {c for c, f in PHRASED.items() if f" {f} " in flat}
 
 
 def has_name(text: str, names: list[str]) -> bool:

@@ -189,6 +189,9 @@ CASUAL = {
     "mins": "minutes",
     "blind": "visually impaired", "deaf": "hearing impaired",
 }
+# a casual word the articles write as a phrase of content words ("blind": "visually impaired"): a passage with the
+# phrase holds the word
+PHRASED = {c: f for c, f in CASUAL.items() if " " in f and not any(w in QUESTION_WORDS for w in f.split())}
 _CASUAL = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CASUAL), key=len, reverse=True)) + r")\b(?![’'])", re.I)
 
 
