@@ -152,8 +152,12 @@ class Judge:
             name_stems = {s for n in q.names for w in n.split() for s in (w, *stems(w))}
             rest = [w for w in content_stems(q) if w not in name_stems]
             named = not rest or self.mentions.held(rest, [h.index for h in top_hits]) / len(rest) >= ANCHORED_COVERAGE
-        # the floor is for plots: a question holding the film's whole title in everyday words ("is wedding dress a sad
-        # movie", whose title words are no content words) is about that film
+        # the floor is for plots close enough in meaning to be either a paraphrase or a near-topic plot (those score
+        # 0.40–0.48): not for one as close as a paraphrase gets (WORDS_MARGIN above the threshold, "it's set back
+        # when Japan ruled Korea … what was it called?" with its many words no passage needs), nor for a question
+        # holding the film's whole title in everyday words ("is wedding dress a sad movie", whose title words are
+        # no content words)
         titled = set(self.catalog.title_words(film.key)) - SMALL_WORDS <= set(words(q.text))
-        return (named or (best_dense >= t and (cov >= self.settings.coverage_floor or titled))
+        close = best_dense >= t + WORDS_MARGIN  # as close in meaning as a paraphrase gets: no words needed
+        return (named or (best_dense >= t and (cov >= self.settings.coverage_floor or titled or close))
                 or (cov >= WORDS_COVERAGE and best_dense >= t - WORDS_MARGIN))
