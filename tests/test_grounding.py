@@ -193,6 +193,7 @@ def test_a_release_from_prison_is_not_a_release_date(shipped_composer):
 def test_a_list_of_films_by_a_fact_no_passage_states_lists_none(shipped_composer):
     a = shipped_composer.ask("which of these movies are rated 18+? my little cousin is staying over")
     assert a.abstained and a.films == [] and "age rating" in a.lead, a.lead
+    assert asked("which of these movies has the highest imdb rating") is None  # a score, not an age rating
 
 
 def test_a_true_story_the_catalog_knows_is_answered_from_it(shipped_composer):

@@ -153,12 +153,13 @@ class Composer:
             ans = self._films_with_fact(r, note)
             if ans:
                 return ans
-        if not r.answerable:
-            return self._abstain(r, note)
-        if q.plural and (fact := asked(q.text)) and not any(fact.evidence.search(h.chunk.text) for h in r.hits):
-            # "which of these movies are rated 18+?": no passage states it of any film, so no film is listed
+        if q.plural and not q.unknown and (fact := asked(q.text)) and not any(fact.evidence.search(h.chunk.text) for h in r.hits):
+            # "which of these movies are rated 18+?": no passage states it of any film, so no film is listed, and
+            # the answer says which fact, however close the passages
             return self._finish(r, f"The articles don't say — none gives {fact.missing.format(film='any of the films')}. "
                                    "The closest passages are below.", [], r.hits[:3], abstained=True, note=note)
+        if not r.answerable:
+            return self._abstain(r, note)
         if q.plural:
             return self._many(r, note)
         described = described_fact(q) if r.films and not q.unknown else None
