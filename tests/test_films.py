@@ -72,6 +72,7 @@ def test_no_title_no_match():
     ("always remake - who directed it", "Always"), ("hope movie cast", "Hope"),  # named as a work
     ("is hope like that too? real history?", "Hope"),  # compared with the film talked of
     ("always, the korean one with the boxer and the blind girl", "Always"),  # a title, then what it is
+    ("always 2011?", "Always"),  # the title and its year
 ])
 def test_an_everyday_word_title_used_as_a_title(question, title):
     assert [m.key for m in CATALOG.match(question)] == [CATALOG.key(title)]

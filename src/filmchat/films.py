@@ -46,6 +46,7 @@ DIRECT_VERBS = {"direct", "directed", "directs"}  # "did park jin pyo direct hop
 # "is spirits homecoming like that too?"
 WORTH = re.compile(r"^\s*(?:[\w'’]+\s+){0,2}?(?:any good|worth (?:watching|seeing|it|a watch)|"
                    r"like (?:that|this|it|those|these|the other)|similar to|as (?:sad|good|dark|heavy|bad) as)\b", re.I)
+YEAR = re.compile(r"(?:19|20)\d\d")  # a film's year beside its title
 # a verb that makes an opening title the subject of a sentence ("silenced looks heavy", "hope was brutal")
 SUBJECT_OF = {"was", "looks", "looked", "seems", "seemed", "sounds", "sounded"}
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")
@@ -348,8 +349,8 @@ def used_as_title(text: str, toks: list[tuple[str, str, int, int]], i: int, j: i
         return True  # "is hope any good?", "be with you korean version any good?"
     if not opening and j < len(toks) and (toks[j][0] in TOPIC_THEN_ASK or toks[j][0] in SUBJECT_OF):
         return True  # the title, then what is asked of it or said of it: "hope cast?", "silenced looks heavy"
-    if all(w in BARE_TITLE_WORDS for k, (w, *_rest) in enumerate(toks) if not i <= k < j):
-        return True  # the question is only the title: "Hope?", "tell me about hope"
+    if all(w in BARE_TITLE_WORDS or YEAR.fullmatch(w) for k, (w, *_rest) in enumerate(toks) if not i <= k < j):
+        return True  # the question is only the title (and its year): "Hope?", "tell me about hope", "daisy 2006?"
     raw = [t[1] for t in toks[i:j] if t[0] not in SMALL_WORDS or t is toks[i]]
     if not all(r[0].isupper() or r[0].isdigit() for r in raw):
         return False
