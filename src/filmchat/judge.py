@@ -113,7 +113,7 @@ class Judge:
             return False
 
         def held(film: FilmScore) -> int:  # not its own title's words: "dad" is in every passage of *My Father*
-            title = {s for w in self.catalog.title_words(film.key) for s in (w, *stems(w))}
+            title = with_stems(self.catalog.title_words(film.key))
             return self.mentions.held([w for w in content if w not in title], [h.index for h in film.hits[:3]])
         first = held(films[0])
         return first > 0 and first >= lead * max(held(f) for f in films[1:])
@@ -124,7 +124,7 @@ class Judge:
         words its passages hold are its title's, and the question without them is close to none of its sentences
         (as a question that names the film must be, ``anchored_threshold``)."""
         title = set(self.catalog.title_words(film.key))
-        title_stems = {s for w in title for s in (w, *stems(w))}
+        title_stems = with_stems(title)
         held = [w for w in content_stems(q) if self.mentions.held([w], [h.index for h in film.hits[:3]])]
         if not held or any(w not in title_stems for w in held) or self.encode is None:
             return False
@@ -149,7 +149,7 @@ class Judge:
         t = self.settings.abstain_threshold
         named = any(self.mentions.has_name(h.index, q.names) for h in top_hits)  # "House Resolution No. 121"
         if named:  # a name found is not an answer by itself ("stars Song Kang-ho as a taxi driver"): the rest must be there
-            name_stems = {s for n in q.names for w in n.split() for s in (w, *stems(w))}
+            name_stems = with_stems(w for n in q.names for w in n.split())
             rest = [w for w in content_stems(q) if w not in name_stems]
             named = not rest or self.mentions.held(rest, [h.index for h in top_hits]) / len(rest) >= ANCHORED_COVERAGE
         # the floor is for plots close enough in meaning to be either a paraphrase or a near-topic plot (those score
@@ -161,3 +161,8 @@ class Judge:
         close = best_dense >= t + WORDS_MARGIN  # as close in meaning as a paraphrase gets: no words needed
         return (named or (best_dense >= t and (cov >= self.settings.coverage_floor or titled or close))
                 or (cov >= WORDS_COVERAGE and best_dense >= t - WORDS_MARGIN))
+
+
+def with_stems(given) -> set[str]:
+    """These words and their stems: what a content word of the question (a stem, or a word as written) is matched by."""
+    return {s for w in given for s in (w, *stems(w))}
