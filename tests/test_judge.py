@@ -112,8 +112,11 @@ def test_a_film_whose_passages_hold_far_more_of_the_words_stands_out(searcher):
         on = searcher.search(plot)
         # its own title's words are not its lead: "dad" is in every passage of *My Father*
         firefighter = searcher.search("Which movie is about a firefighter dad who dies rescuing children from a burning building?")
+        # nor a name's words: *The Attorney* has "North Korean", and no defector or pianist
+        defector = searcher.search("Which film is about a North Korean defector who becomes a pianist?")
     finally:
         searcher.use_settings(original)
     assert not off.answerable and off.confidence["reason"] == "no film stands out"
     assert on.answerable and on.films[0].name == "More than Blue"
     assert not firefighter.answerable
+    assert not defector.answerable

@@ -112,8 +112,12 @@ class Judge:
         if not content:
             return False
 
+        # nor a name's words: a name found is no answer by itself ("a North Korean defector who becomes a pianist"
+        # and *The Attorney*'s "North Korean spies")
+        named = with_stems(w for n in q.names for w in n.split())
+
         def held(film: FilmScore) -> int:  # not its own title's words: "dad" is in every passage of *My Father*
-            title = with_stems(self.catalog.title_words(film.key))
+            title = with_stems(self.catalog.title_words(film.key)) | named
             return self.mentions.held([w for w in content if w not in title], [h.index for h in film.hits[:3]])
         first = held(films[0])
         return first > 0 and first >= lead * max(held(f) for f in films[1:])
