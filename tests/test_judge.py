@@ -120,3 +120,9 @@ def test_a_film_whose_passages_hold_far_more_of_the_words_stands_out(searcher):
     assert on.answerable and on.films[0].name == "More than Blue"
     assert not firefighter.answerable
     assert not defector.answerable
+
+
+def test_a_list_takes_no_film_on_meaning_alone_without_the_floor_of_words(shipped_composer):
+    # *Hope*'s sentences are close to "comfort women" in meaning (a girl's abuse) and say nothing of them
+    a = shipped_composer.ask("are there any films about comfort women?")
+    assert not a.abstained and set(a.films) == {"I Can Speak", "Spirits’ Homecoming"}, a.films

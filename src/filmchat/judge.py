@@ -139,8 +139,9 @@ class Judge:
     def listed(self, q: Query, film: FilmScore) -> bool:
         """Whether a film belongs in a "which films …" answer: its passages hold most of the question's
         content words, or one of its sentences is close in meaning."""
-        return (self.coverage(q, list(film.hits[:3])) >= WORDS_COVERAGE
-                or max(h.dense for h in film.hits) >= self.settings.abstain_threshold)
+        cov = self.coverage(q, list(film.hits[:3]))  # as for one film: meaning alone needs coverage_floor of the words
+        return cov >= WORDS_COVERAGE or (max(h.dense for h in film.hits) >= self.settings.abstain_threshold
+                                          and cov >= self.settings.coverage_floor)
 
     def supports(self, q: Query, film: FilmScore, conf: dict | None = None) -> bool:
         """Whether a film's passages answer a question that does not name it: close in meaning, or
