@@ -138,8 +138,9 @@ class Judge:
 
     def listed(self, q: Query, film: FilmScore) -> bool:
         """Whether a film belongs in a "which films …" answer: its passages hold most of the question's
-        content words, or one of its sentences is close in meaning."""
-        cov = self.coverage(q, list(film.hits[:3]))  # as for one film: meaning alone needs coverage_floor of the words
+        content words, or one of its sentences is close in meaning and they hold ``coverage_floor`` of them (as
+        for a single answer)."""
+        cov = self.coverage(q, list(film.hits[:3]))
         return cov >= WORDS_COVERAGE or (max(h.dense for h in film.hits) >= self.settings.abstain_threshold
                                           and cov >= self.settings.coverage_floor)
 
