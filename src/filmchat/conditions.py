@@ -17,7 +17,7 @@ from .catalog import Catalog, FilmEntry, Value
 from .facts import fact_kind
 from .mentions import is_english
 from .question import Query, sentences
-from .text import CONNECTORS, DESCRIBES, MONTH_NAMES, POSSESSIVE, QUESTION_WORDS, word_tokens, words, zipf
+from .text import CONNECTORS, DESCRIBES, MONTH_NAMES, POSSESSIVE, QUESTION_WORDS, YEAR, word_tokens, words, zipf
 
 # how months are shortened when typed ("sept–nov"), each to its month's number
 MONTH_SHORT = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
@@ -95,7 +95,6 @@ ONE_SIDE = (
                 r"not before) (\d{4})\b|\bfrom (\d{4}) on(?= *[?.!,;]| *$)"), False),  # not "from 2016 on these lists"
 )
 DECADE = re.compile(r"\b(?:the )?((?:19|20)?\d0)s\b")
-YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 MONTH = re.compile(r"\b(" + "|".join(MONTH_NAMES + list(MONTH_SHORT)) + r")\b")
 MONTH_RANGE = re.compile(r"\b(?:from )?" + MONTH.pattern + r" (?:to|through|thru|till|until|and)? ?" + MONTH.pattern)
 HALF = re.compile(r"\b(first|second|1st|2nd) half of (?:the |a |each )?year\b")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import Chunk
-from .text import DESCRIBES, QUESTION_WORDS, SMALL_WORDS, is_ordinary, norm_key, word_tokens, words
+from .text import DESCRIBES, QUESTION_WORDS, SMALL_WORDS, YEAR, is_ordinary, norm_key, word_tokens, words
 
 NEAR = 80  # rapidfuzz ratio of a typed word to a title word it may stand for ("miracle cel 7")
 FOUR_LETTERS = 75  # the ratio of one letter changed in four ("then" for "than")
@@ -46,7 +46,6 @@ DIRECT_VERBS = {"direct", "directed", "directs"}  # "did park jin pyo direct hop
 # "is spirits homecoming like that too?"
 WORTH = re.compile(r"^\s*(?:[\w'’]+\s+){0,2}?(?:any good|worth (?:watching|seeing|it|a watch)|"
                    r"like (?:that|this|it|those|these|the other)|similar to|as (?:sad|good|dark|heavy|bad) as)\b", re.I)
-YEAR = re.compile(r"(?:19|20)\d\d")  # a film's year beside its title
 # a verb that makes an opening title the subject of a sentence ("silenced looks heavy", "hope was brutal")
 SUBJECT_OF = {"was", "looks", "looked", "seems", "seemed", "sounds", "sounded"}
 SUBJECTS = {"i", "we", "you", "they", "ill", "id", "youll", "well"}  # before a word, make it a verb ("i hope …")

@@ -114,7 +114,7 @@ class Judge:
 
         # nor a name's words: a name found is no answer by itself ("a North Korean defector who becomes a pianist"
         # and *The Attorney*'s "North Korean spies")
-        named = with_stems(w for n in q.names for w in n.split())
+        named = name_stems(q)
 
         def held(film: FilmScore) -> int:  # not its own title's words: "dad" is in every passage of *My Father*
             title = with_stems(self.catalog.title_words(film.key)) | named
@@ -155,8 +155,8 @@ class Judge:
         t = self.settings.abstain_threshold
         named = any(self.mentions.has_name(h.index, q.names) for h in top_hits)  # "House Resolution No. 121"
         if named:  # a name found is not an answer by itself ("stars Song Kang-ho as a taxi driver"): the rest must be there
-            name_stems = with_stems(w for n in q.names for w in n.split())
-            rest = [w for w in content_stems(q) if w not in name_stems]
+            names = name_stems(q)
+            rest = [w for w in content_stems(q) if w not in names]
             named = not rest or self.mentions.held(rest, [h.index for h in top_hits]) / len(rest) >= ANCHORED_COVERAGE
         # the floor is for plots close enough in meaning to be either a paraphrase or a near-topic plot (those score
         # 0.40–0.48): not for one as close as a paraphrase gets (WORDS_MARGIN above the threshold, "it's set back
@@ -172,3 +172,8 @@ class Judge:
 def with_stems(given) -> set[str]:
     """These words and their stems: what a content word of the question (a stem, or a word as written) is matched by."""
     return {s for w in given for s in (w, *stems(w))}
+
+
+def name_stems(q: Query) -> set[str]:
+    """The words of the names the question gives, with their stems: a name found is no answer by itself."""
+    return with_stems(w for n in q.names for w in n.split())

@@ -189,6 +189,7 @@ CASUAL = {
     "mins": "minutes",
     "blind": "visually impaired", "deaf": "hearing impaired",
 }
+YEAR = re.compile(r"\b((?:19|20)\d\d)\b")  # a year as a question writes one ("released in 2013", "daisy 2006?")
 # a casual word the articles write as a phrase of content words ("blind": "visually impaired"): a passage with the
 # phrase holds the word
 PHRASED = {c: f for c, f in CASUAL.items() if " " in f and not any(w in QUESTION_WORDS for w in f.split())}
